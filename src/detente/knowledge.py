@@ -1,0 +1,274 @@
+"""Knowledge: reviewed data files with a schema, loaded and validated at start-up.
+
+Every knowledge file is YAML (or CSV for flat tables) laid out as::
+
+    kind: countries          # names the schema the entries must follow
+    version: "2026.11.0"     # bumped when the file's content changes
+    source: "where the file as a whole comes from"
+    entries:
+      - key: TUR             # unique within the file
+        source: "note naming where this entry's facts come from"
+        ...                  # fields of the kind
+
+A CSV knowledge file has a header row with at least ``key`` and ``source`` columns and a
+sidecar ``NAME.meta.yaml`` with ``kind``, ``version`` and ``source``; list-valued columns
+are ``;``-separated.
+
+Validation errors name ``file -> key: problem`` (:class:`~detente.errors.KnowledgeError`),
+and a file is either loaded whole or not at all. :func:`load_knowledge` composes the
+packaged files with any user directories (``--kb DIR``): user entries with the same key
+override packaged ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import KnowledgeError
+
+DATA_DIR = Path(str(resources.files("detente") / "data"))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a knowledge schema."""
+
+    type: type | tuple[type, ...]
+    required: bool = False
+    choices: frozenset[str] | None = None
+    """For str fields (or each item of list fields): the allowed values."""
+    item: type | None = None
+    """For list fields: the type of each item."""
+
+
+Schema = Mapping[str, FieldSpec]
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    """A validated knowledge file."""
+
+    path: str
+    kind: str
+    version: str
+    source: str
+    entries: tuple[dict[str, Any], ...]
+
+
+def _label(path: Path) -> str:
+    try:
+        return str(path.relative_to(DATA_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _read_raw(path: Path) -> dict[str, Any]:
+    label = _label(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(label, "(file)", f"cannot read: {exc}") from exc
+    if path.suffix == ".csv":
+        meta_path = path.with_suffix(".meta.yaml")
+        if not meta_path.exists():
+            raise KnowledgeError(label, "(file)", f"CSV knowledge needs a sidecar {meta_path.name}"
+                                 " with kind, version and source")
+        meta = _read_raw(meta_path)
+        rows = list(csv.DictReader(text.splitlines()))
+        meta["entries"] = rows
+        return meta
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(label, "(file)", f"not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise KnowledgeError(label, "(file)", "must be a mapping with kind, version, source, "
+                             "entries")
+    return raw
+
+
+def _coerce_csv(value: str, spec: FieldSpec) -> Any:
+    if spec.type is list or (isinstance(spec.type, tuple) and list in spec.type):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    if spec.type is bool:
+        return value.strip().lower() in {"1", "true", "yes"}
+    if spec.type is float or (isinstance(spec.type, tuple) and float in spec.type):
+        return float(value) if value.strip() else None
+    if spec.type is int:
+        return int(value) if value.strip() else None
+    return value
+
+
+def read_data_file(path: Path | str, *, kind: str, schema: Schema) -> DataFile:
+    """Read and validate one knowledge file against ``schema``.
+
+    ``key`` and ``source`` are required in every entry and need not be in ``schema``.
+    Raises :class:`KnowledgeError` naming the first problem found.
+    """
+    path = Path(path)
+    label = _label(path)
+    raw = _read_raw(path)
+    for meta in ("kind", "version", "source"):
+        if not isinstance(raw.get(meta), str) or not raw[meta].strip():
+            raise KnowledgeError(label, "(file)", f"missing or empty top-level '{meta}'")
+    if raw["kind"] != kind:
+        raise KnowledgeError(label, "(file)", f"kind is {raw['kind']!r}, expected {kind!r}")
+    entries = raw.get("entries")
+    if not isinstance(entries, list):
+        raise KnowledgeError(label, "(file)", "'entries' must be a list")
+    is_csv = path.suffix == ".csv"
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    allowed = set(schema) | {"key", "source"}
+    for n, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise KnowledgeError(label, f"entry #{n + 1}", "must be a mapping")
+        key = entry.get("key")
+        if not isinstance(key, str) or not key.strip():
+            raise KnowledgeError(label, f"entry #{n + 1}", "missing 'key'")
+        if key in seen:
+            raise KnowledgeError(label, key, "duplicate key")
+        seen.add(key)
+        src = entry.get("source")
+        if not isinstance(src, str) or not src.strip():
+            raise KnowledgeError(label, key, "missing 'source' note (every entry says where "
+                                 "its facts come from)")
+        unknown = set(entry) - allowed
+        if unknown:
+            raise KnowledgeError(label, key, f"unknown field(s) {sorted(unknown)}; allowed: "
+                                 f"{sorted(allowed)}")
+        clean: dict[str, Any] = {"key": key, "source": src}
+        for name, spec in schema.items():
+            value = entry.get(name)
+            if is_csv and isinstance(value, str):
+                try:
+                    value = _coerce_csv(value, spec)
+                except ValueError as exc:
+                    raise KnowledgeError(label, key, f"field '{name}': {exc}") from exc
+                if value == "" and not spec.required:
+                    value = None
+            if value is None:
+                if spec.required:
+                    raise KnowledgeError(label, key, f"missing required field '{name}'")
+                clean[name] = None
+                continue
+            if isinstance(value, bool) and spec.type in (int, float):
+                raise KnowledgeError(label, key, f"field '{name}' must be a number")
+            if spec.type is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, spec.type):
+                tname = getattr(spec.type, "__name__", str(spec.type))
+                raise KnowledgeError(label, key, f"field '{name}' must be {tname}, "
+                                     f"got {type(value).__name__}")
+            if isinstance(value, list) and spec.item is not None:
+                for item in value:
+                    if not isinstance(item, spec.item):
+                        raise KnowledgeError(label, key, f"items of '{name}' must be "
+                                             f"{spec.item.__name__}, got {item!r}")
+            if spec.choices is not None:
+                items = value if isinstance(value, list) else [value]
+                bad = [v for v in items if v not in spec.choices]
+                if bad:
+                    raise KnowledgeError(label, key, f"field '{name}' has {bad}, allowed: "
+                                         f"{sorted(spec.choices)}")
+            clean[name] = value
+        out.append(clean)
+    return DataFile(path=label, kind=kind, version=str(raw["version"]),
+                    source=str(raw["source"]), entries=tuple(out))
+
+
+def find_files(dirs: Iterable[Path], kind: str) -> list[Path]:
+    """Knowledge files of ``kind`` in ``dirs`` (by their ``kind:`` line), sorted by name.
+
+    Files are matched by name ``*.yaml``/``*.yml``/``*.csv`` and then by the kind they
+    declare, so users may name their files as they like.
+    """
+    found: list[Path] = []
+    for d in dirs:
+        d = Path(d)
+        if not d.is_dir():
+            continue
+        for p in sorted(d.rglob("*")):
+            if p.suffix not in {".yaml", ".yml", ".csv"} or p.name.endswith(".meta.yaml"):
+                continue
+            if _declared_kind(p) == kind:
+                found.append(p)
+    return found
+
+
+def _declared_kind(path: Path) -> str | None:
+    head_path = path.with_suffix(".meta.yaml") if path.suffix == ".csv" else path
+    try:
+        with head_path.open(encoding="utf-8") as fh:
+            for _ in range(20):
+                line = fh.readline()
+                if not line:
+                    break
+                if line.startswith("kind:"):
+                    return line.split(":", 1)[1].strip().strip("'\"")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def fingerprint(files: Sequence[DataFile]) -> str:
+    """A short version string over the files' names and versions."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.path):
+        h.update(f"{f.path}={f.version};".encode())
+    return h.hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the coder knows, loaded once and shared read-only by all stages.
+
+    Picklable: it holds plain data only, so it can be shipped to worker processes.
+    """
+
+    version: str
+    actors: Any
+    """:class:`detente.actorkb.ActorKB`: countries, organisations, groups, sectors, people."""
+    ontology: Any
+    """:class:`detente.ontology.Ontology`: PLOVER types/modes/contexts, CAMEO codes."""
+    lexicon: Any
+    """:class:`detente.lexicon.Lexicon`: event triggers, objects (weapon systems)."""
+    files: tuple[DataFile, ...] = ()
+
+
+def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
+    """Load the packaged knowledge plus any user directories, validated.
+
+    Cached per set of directories: loading twice in one process costs nothing.
+    """
+    return _load_cached(tuple(str(Path(d).resolve()) for d in extra_dirs))
+
+
+@cache
+def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
+    from .actorkb import load_actor_kb
+    from .lexicon import load_lexicon
+    from .ontology import load_ontology
+
+    dirs = [DATA_DIR, *(Path(d) for d in extra_dirs)]
+    for d in dirs[1:]:
+        if not d.is_dir():
+            raise KnowledgeError(str(d), "(directory)", "not a directory",
+                                 hint="--kb takes a directory of YAML/CSV knowledge files")
+    ontology, f1 = load_ontology(dirs)
+    actors, f2 = load_actor_kb(dirs)
+    lexicon, f3 = load_lexicon(dirs, ontology=ontology)
+    files = (*f1, *f2, *f3)
+    from . import __version__
+
+    return Knowledge(version=f"{__version__}+kb.{fingerprint(files)}", actors=actors,
+                     ontology=ontology, lexicon=lexicon, files=files)

