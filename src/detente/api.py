@@ -1,0 +1,260 @@
+"""The facade: the one place the CLI, the HTTP API and the dashboard call.
+
+It wires the stages together (ingest -> nlp -> actors -> events -> store) and exposes:
+
+- :func:`code` — code one text, return events, store nothing;
+- :func:`code_batch` — code many articles (stage functions over batches);
+- :func:`ingest` — read inputs and store articles and events in a DuckDB file;
+- :func:`open` — open a store for queries (:class:`detente.store.Store`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import BadDate, EmptyText, UsageError
+from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, Reject, content_hash
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
+    from .store import Store
+
+DEFAULT_CODER = "rules-1"
+
+
+def knowledge(kb_dirs: Sequence[Path | str] = ()) -> Knowledge:
+    """The packaged knowledge plus user directories (cached per process)."""
+    from .knowledge import load_knowledge
+
+    return load_knowledge(kb_dirs)
+
+
+def _as_date(value: Date | str) -> Date:
+    if isinstance(value, Date):
+        return value
+    try:
+        return Date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise BadDate(f"not a valid date: {value!r}", value=str(value)) from exc
+
+
+def make_article(text: str, *, date: Date | str, title: str = "", url: str = "",
+                 source: str = "<text>") -> Article:
+    """Build an :class:`Article` from raw text (id = content hash)."""
+    if not text or not text.strip():
+        raise EmptyText("the text is empty")
+    published = _as_date(date)
+    return Article(id=content_hash(text, title=title, published=published), published=published,
+                   text=text, title=title, url=url, source=source)
+
+
+def code_parsed(doc: ParsedArticle, *, kb: Knowledge,
+                coder: str = DEFAULT_CODER) -> tuple[Annotations, list[Event]]:
+    """Run the actors and events stages over one parsed article."""
+    from .actors import annotate
+    from .events import code_events
+
+    ann = annotate(doc, kb=kb)
+    events = list(code_events(doc, ann, kb=kb, coder=coder))
+    return ann, events
+
+
+def code_batch(
+    articles: Iterable[Article],
+    *,
+    kb: Knowledge | None = None,
+    coder: str = DEFAULT_CODER,
+    n_process: int = 1,
+    batch_size: int = 32,
+) -> Iterator[tuple[ParsedArticle, Annotations, list[Event]]]:
+    """Code many articles; one ``(parsed, annotations, events)`` per article, in order.
+
+    An article the parser rejects yields a ParsedArticle with no sentences and no events
+    (use :func:`code_articles` to see rejects).
+    """
+    from .nlp import parse
+
+    kb = kb or knowledge()
+    for item in parse(articles, batch_size=batch_size, n_process=n_process):
+        if isinstance(item, Reject):
+            art = Article(id=item.article_id, published=Date(1970, 1, 1), text="",
+                          source=item.source)
+            yield ParsedArticle(article=art, sentences=()), Annotations(), []
+            continue
+        ann, events = code_parsed(item, kb=kb, coder=coder)
+        yield item, ann, events
+
+
+def code_articles(
+    items: Iterable[Article | Reject],
+    *,
+    kb: Knowledge | None = None,
+    coder: str = DEFAULT_CODER,
+    n_process: int = 1,
+    batch_size: int = 32,
+) -> Iterator[CodedArticle | Reject]:
+    """Code a stream of articles (and pass rejects through), for ingest."""
+    from .nlp import parse
+
+    kb = kb or knowledge()
+    rejects: list[Reject] = []
+
+    def articles_only() -> Iterator[Article]:
+        for it in items:
+            if isinstance(it, Reject):
+                rejects.append(it)
+            else:
+                yield it
+
+    for parsed in parse(articles_only(), batch_size=batch_size, n_process=n_process):
+        while rejects:
+            yield rejects.pop(0)
+        if isinstance(parsed, Reject):
+            yield parsed
+            continue
+        try:
+            _ann, events = code_parsed(parsed, kb=kb, coder=coder)
+        except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
+            art = parsed.article
+            yield Reject(source=art.source, stage="events", code="E202",
+                         message=f"coding failed: {type(exc).__name__}: {exc}",
+                         article_id=art.id, excerpt=art.text[:300])
+            continue
+        yield CodedArticle(article=parsed.article, events=tuple(events),
+                           sentences=len(parsed.sentences))
+    while rejects:
+        yield rejects.pop(0)
+
+
+def code(
+    text: str,
+    *,
+    date: Date | str,
+    title: str = "",
+    url: str = "",
+    kb_dirs: Sequence[Path | str] = (),
+    coder: str = DEFAULT_CODER,
+) -> list[Event]:
+    """Code one text published on ``date``; returns its events (nothing is stored).
+
+    >>> events = code("Russia and China signed a trade deal.", date="2024-05-16")
+    """
+    art = make_article(text, date=date, title=title, url=url)
+    (_, _, events), = code_batch([art], kb=knowledge(kb_dirs), coder=coder)
+    return events
+
+
+def open(path: Path | str | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
+    """Open (creating if needed) a detente store; ``None`` means ``$DETENTE_DB`` or
+    ``./detente.duckdb``."""
+    from .store import Store
+
+    return Store(path, read_only=read_only)
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest run did."""
+
+    articles: int = 0
+    """Articles newly stored."""
+    duplicates: int = 0
+    """Articles already in the store (skipped)."""
+    events: int = 0
+    rejected: int = 0
+    sentences: int = 0
+    seconds: float = 0.0
+    reject_codes: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"articles": self.articles, "duplicates": self.duplicates, "events": self.events,
+                "rejected": self.rejected, "sentences": self.sentences,
+                "seconds": round(self.seconds, 3), "reject_codes": dict(self.reject_codes)}
+
+
+ProgressFn = Callable[[int, int], None]
+"""Called as ``progress(articles_done, events_so_far)``."""
+
+
+def ingest(
+    paths: Sequence[str | Path],
+    *,
+    db: Path | str | None = None,
+    fmt: str | None = None,
+    date: Date | str | None = None,
+    fields: object | None = None,
+    kb_dirs: Sequence[Path | str] = (),
+    coder: str = DEFAULT_CODER,
+    n_process: int = 1,
+    batch_size: int = 32,
+    commit_every: int = 64,
+    progress: ProgressFn | None = None,
+    stdin: object | None = None,
+) -> IngestSummary:
+    """Read ``paths`` (files, directories, globs, ``-`` for stdin), code them and store
+    articles, events and rejects in ``db``. Idempotent: articles already stored are
+    skipped before parsing; a killed run can simply be restarted.
+    """
+    from . import ingest as ingest_mod
+
+    if not paths:
+        raise UsageError("no input given", hint="detente ingest PATH... (or - for stdin)")
+    published = _as_date(date) if date is not None else None
+    t0 = time.perf_counter()
+    summary = IngestSummary()
+    kb = knowledge(kb_dirs)
+    store = open(db)
+    try:
+        kwargs: dict[str, object] = {"fmt": fmt, "date": published}
+        if fields is not None:
+            kwargs["fields"] = fields
+        if stdin is not None:
+            kwargs["stdin"] = stdin
+        items = ingest_mod.read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
+
+        seen_in_run: set[str] = set()
+
+        def fresh() -> Iterator[Article | Reject]:
+            for it in items:
+                if isinstance(it, Article):
+                    if it.id in seen_in_run or store.has_article(it.id):
+                        summary.duplicates += 1
+                        continue
+                    seen_in_run.add(it.id)
+                yield it
+
+        pending: list[CodedArticle | Reject] = []
+        for done, out in enumerate(code_articles(fresh(), kb=kb, coder=coder, n_process=n_process,
+                                 batch_size=batch_size), start=1):
+            pending.append(out)
+            if isinstance(out, Reject):
+                summary.rejected += 1
+                summary.reject_codes[out.code] = summary.reject_codes.get(out.code, 0) + 1
+            else:
+                summary.articles += 1
+                summary.events += len(out.events)
+                summary.sentences += out.sentences
+            if len(pending) >= commit_every:
+                store.write(pending, kb_version=kb.version, coder=coder)
+                pending = []
+            if progress is not None:
+                progress(done, summary.events)
+        if pending:
+            store.write(pending, kb_version=kb.version, coder=coder)
+    finally:
+        store.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def event_dicts(events: Iterable[Event]) -> builtins.list[dict[str, object]]:
+    """Events as PLOVER-style JSON dicts (see :mod:`detente.formats`)."""
+    from .formats import plover_dict
+
+    return [plover_dict(e) for e in events]

@@ -1,0 +1,398 @@
+"""The command line: a thin face over :mod:`detente.api`.
+
+It parses options, calls the facade and formats output; nothing else. Errors become
+``Error [E123]: message (hint)`` on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date as Date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__, api
+from .errors import DetenteError, UnknownName, UsageError
+
+app = typer.Typer(
+    name="detente",
+    help="Political event data from dated news text: who did what to whom, when, where, "
+    "with what, on what evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def report_error(exc: DetenteError) -> None:
+    """Print ``Error [E123]: message (hint)`` on stderr."""
+    msg = f"Error [{exc.code}]: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+    err.print(msg, markup=False)
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``app.command`` whose commands turn DetenteError into a message and exit 1."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                return fn(*a, **k)
+            except DetenteError as exc:
+                report_error(exc)
+                raise typer.Exit(1) from None
+
+        return app.command(*args, **kwargs)(wrapper)
+
+    return deco
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB store (default "
+                                            "$DETENTE_DB or ./detente.duckdb).")]
+KbOpt = Annotated[list[Path] | None, typer.Option("--kb", help="Extra knowledge directory "
+                                                  "(repeatable); overrides packaged entries.")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Publication date YYYY-MM-DD "
+                                             "for inputs that carry none.")]
+FmtOpt = Annotated[str | None, typer.Option("--format", "-f", help="Input format: dated, "
+                                            "text, jsonl, csv, html, feed (default: by "
+                                            "extension and content).")]
+
+
+def _date(value: str | None, name: str) -> Date | None:
+    if value is None:
+        return None
+    try:
+        return Date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _fields(id_field: str | None, date_field: str | None, title_field: str | None,
+            text_field: str | None, url_field: str | None) -> Any:
+    from .ingest import FieldMap
+
+    given = {k: v for k, v in {"id_field": id_field, "date_field": date_field,
+                               "title_field": title_field, "text_field": text_field,
+                               "url_field": url_field}.items() if v}
+    return FieldMap(**given) if given else None
+
+
+IdField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the id.")]
+DateField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the date.")]
+TitleField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the title.")]
+TextField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the text.")]
+UrlField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the URL.")]
+
+
+@command()
+def version() -> None:
+    """Print the detente, knowledge-base and model versions."""
+    from .nlp import model_name
+
+    kb = api.knowledge()
+    try:
+        model = model_name()
+    except DetenteError:
+        model = "(none installed)"
+    out.print(f"detente {__version__}\nknowledge {kb.version}\nmodel {model}\n"
+              f"coder {api.DEFAULT_CODER}")
+
+
+@command()
+def code(
+    inputs: Annotated[list[str], typer.Argument(help="Files, directories, globs, or - "
+                                                "for standard input.")],
+    date: DateOpt = None,
+    fmt: FmtOpt = None,
+    kb: KbOpt = None,
+    coder: Annotated[str, typer.Option(help="Coder name.")] = api.DEFAULT_CODER,
+    id_field: IdField = None, date_field: DateField = None, title_field: TitleField = None,
+    text_field: TextField = None, url_field: UrlField = None,
+) -> None:
+    """Code articles and print their events as PLOVER JSONL (no database)."""
+    from . import ingest as ingest_mod
+    from .formats import plover_dict
+    from .records import Reject
+
+    fields = _fields(id_field, date_field, title_field, text_field, url_field)
+    kwargs: dict[str, Any] = {"fmt": fmt, "date": _date(date, "--date")}
+    if fields is not None:
+        kwargs["fields"] = fields
+    items = ingest_mod.read(inputs, **kwargs)
+    knowledge = api.knowledge(kb or ())
+    rejected = 0
+    for item in api.code_articles(items, kb=knowledge, coder=coder):
+        if isinstance(item, Reject):
+            rejected += 1
+            err.print(f"Rejected [{item.code}] {item.source}: {item.message}", markup=False)
+            continue
+        for ev in item.events:
+            sys.stdout.write(json.dumps(plover_dict(ev), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    if rejected:
+        err.print(f"{rejected} input(s) rejected", markup=False)
+
+
+@command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, directories, globs, or - "
+                                                "for standard input.")],
+    db: DbOpt = None,
+    date: DateOpt = None,
+    fmt: FmtOpt = None,
+    kb: KbOpt = None,
+    coder: Annotated[str, typer.Option(help="Coder name.")] = api.DEFAULT_CODER,
+    id_field: IdField = None, date_field: DateField = None, title_field: TitleField = None,
+    text_field: TextField = None, url_field: UrlField = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Read articles, code them and store articles, events and rejects in the store.
+
+    Idempotent: articles already in the store are skipped, so a killed run is resumed by
+    running the same command again.
+    """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    fields = _fields(id_field, date_field, title_field, text_field, url_field)
+    show = not quiet and not as_json and err.is_terminal
+    with Progress(SpinnerColumn(), TextColumn("[bold]ingest"), BarColumn(),
+                  TextColumn("{task.completed} articles · {task.fields[events]} events · "
+                             "{task.fields[rate]:.1f}/s"), TimeElapsedColumn(),
+                  console=err, disable=not show, transient=True) as bar:
+        task = bar.add_task("ingest", total=None, events=0, rate=0.0)
+
+        def progress(done: int, events: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 1e-9
+            bar.update(task, completed=done, events=events, rate=done / elapsed)
+
+        summary = api.ingest(inputs, db=db, fmt=fmt, date=_date(date, "--date"), fields=fields,
+                             kb_dirs=kb or (), coder=coder, progress=progress)
+    if as_json:
+        out.print_json(json.dumps(summary.to_dict()))
+        return
+    codes = ", ".join(f"{k}: {v}" for k, v in sorted(summary.reject_codes.items()))
+    out.print(f"{summary.articles} articles stored ({summary.duplicates} already present), "
+              f"{summary.events} events, {summary.rejected} rejected"
+              + (f" ({codes})" if codes else "")
+              + f", {summary.sentences} sentences in {summary.seconds:.1f} s")
+
+
+def _entities(ents: list[dict[str, Any]]) -> str:
+    parts = []
+    for e in ents:
+        label = e.get("code") or "?"
+        if e.get("sector"):
+            label += " " + e["sector"]
+        if e.get("name") and e.get("name") != e.get("code"):
+            label += f" ({e['name']})"
+        parts.append(label)
+    return " + ".join(parts)
+
+
+EVENT_TABLE_COLUMNS = ("date", "actor", "event_type", "cameo", "recipient", "flags", "trigger")
+
+
+@command()
+def events(
+    db: DbOpt = None,
+    actor: Annotated[str | None, typer.Option(help="Actor code (USA, USAGOV) or name.")] = None,
+    recipient: Annotated[str | None, typer.Option(help="Recipient code or name.")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="PLOVER event type, "
+                                                   "e.g. REQUEST.")] = None,
+    since: Annotated[str | None, typer.Option(help="From date YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="To date YYYY-MM-DD.")] = None,
+    text: Annotated[str | None, typer.Option(help="Evidence text contains.")] = None,
+    min_confidence: Annotated[float | None, typer.Option(help="Minimum confidence.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many events (0: all).")] = 50,
+    output: Annotated[str, typer.Option("--output", "-o", help="table, jsonl, csv or "
+                                        "parquet.")] = "table",
+    file: Annotated[Path | None, typer.Option("--file", help="Write to this file "
+                                              "(required for parquet).")] = None,
+) -> None:
+    """List stored events with filters, as a table, JSONL, CSV or Parquet."""
+    from .store import to_json
+
+    if output not in {"table", "jsonl", "csv", "parquet"}:
+        raise UnknownName(f"unknown output {output!r}", hint="use table, jsonl, csv or parquet")
+    if output == "parquet" and file is None:
+        raise UsageError("parquet output needs --file PATH")
+    since_d, until_d = _date(since, "--since"), _date(until, "--until")
+    with api.open(db, read_only=True) as store:
+        rows = store.events(actor=actor, recipient=recipient, event_type=event_type,
+                            since=since_d, until=until_d, text=text,
+                            min_confidence=min_confidence, limit=limit or None)
+    if output == "table":
+        table = Table(title=f"{len(rows)} events", show_lines=False)
+        for col in EVENT_TABLE_COLUMNS:
+            table.add_column(col)
+        for r in rows:
+            flags = ",".join(k for k in ("negated", "hypothetical", "future", "historical")
+                             if r.get(k))
+            table.add_row(f"{r['date']} ({r['date_precision']})", _entities(r["actor"]),
+                          r["event_type"], r["cameo"], _entities(r["recipient"]), flags,
+                          r["trigger"] or "")
+        out.print(table)
+        return
+    flat = [_flat(r) for r in rows]
+    if output == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        assert file is not None
+        pq.write_table(pa.Table.from_pylist(flat) if flat else pa.table({}), file)
+        err.print(f"wrote {len(flat)} events to {file}")
+        return
+    stream = file.open("w", encoding="utf-8", newline="") if file else sys.stdout
+    try:
+        if output == "jsonl":
+            for r in rows:
+                stream.write(json.dumps(to_json(r), ensure_ascii=False) + "\n")
+        else:
+            cols = list(flat[0].keys()) if flat else ["id"]
+            writer = csv.DictWriter(stream, fieldnames=cols)
+            writer.writeheader()
+            for f in flat:
+                writer.writerow(f)
+    finally:
+        if file:
+            stream.close()
+
+
+def _flat(r: dict[str, Any]) -> dict[str, Any]:
+    """A flat row: lists joined with '; ', entities summarised."""
+    from .store import to_json
+
+    row = {}
+    for k, v in to_json(r).items():
+        if k in ("actor", "recipient"):
+            row[f"{k}_codes"] = "; ".join(e.get("code") or "" for e in v)
+            row[f"{k}_sectors"] = "; ".join(e.get("sector") or "" for e in v)
+            row[f"{k}_names"] = "; ".join(e.get("name") or "" for e in v)
+            row[f"{k}_text"] = "; ".join(e.get("text") or "" for e in v)
+        elif k == "objects":
+            row["objects"] = "; ".join(o.get("name") or "" for o in v)
+        elif k in ("actor_codes", "recipient_codes"):
+            continue
+        elif isinstance(v, list):
+            row[k] = "; ".join(str(x) for x in v)
+        else:
+            row[k] = v
+    return row
+
+
+@command()
+def summary(db: DbOpt = None) -> None:
+    """Counts of articles, events and rejects in the store, by event type."""
+    with api.open(db, read_only=True) as store:
+        counts = store.counts()
+        types = store.type_counts()
+    out.print(f"{counts['articles']} articles, {counts['events']} events, "
+              f"{counts['rejects']} rejects")
+    table = Table()
+    table.add_column("event type")
+    table.add_column("quad")
+    table.add_column("events", justify="right")
+    for t in types:
+        table.add_row(t["event_type"], str(t["quad_class"]), str(t["events"]))
+    out.print(table)
+
+
+@command()
+def articles(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+) -> None:
+    """List stored articles."""
+    with api.open(db, read_only=True) as store:
+        rows = store.articles(limit=limit)
+    table = Table(title=f"{len(rows)} articles")
+    for col in ("id", "published", "title", "sentences", "events", "source"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], str(r["published"]), (r["title"] or "")[:60], str(r["sentences"]),
+                      str(r["events"]), r["source"] or "")
+    out.print(table)
+
+
+@command()
+def rejects(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+) -> None:
+    """List inputs that were rejected, with their stage, code and reason."""
+    with api.open(db, read_only=True) as store:
+        rows = store.rejects(limit=limit)
+    table = Table(title=f"{len(rows)} rejects")
+    for col in ("source", "stage", "code", "message"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["source"] or "", r["stage"], r["code"], r["message"])
+    out.print(table)
+
+
+kb_app = typer.Typer(help="Inspect and validate knowledge files.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+@kb_app.command("check")
+def kb_check(
+    dirs: Annotated[list[Path] | None, typer.Argument(help="Extra knowledge directories to "
+                                                      "validate with the packaged ones.")] = None,
+) -> None:
+    """Load and validate all knowledge files (packaged plus DIRS); list them."""
+    try:
+        knowledge = api.knowledge(dirs or ())
+    except DetenteError as exc:
+        report_error(exc)
+        raise typer.Exit(1) from None
+    table = Table(title=f"knowledge {knowledge.version}")
+    for col in ("file", "kind", "version", "entries"):
+        table.add_column(col)
+    for f in knowledge.files:
+        table.add_row(f.path, f.kind, f.version, str(len(f.entries)))
+    out.print(table)
+
+
+@command("eval")
+def eval_(
+    name: Annotated[str, typer.Argument(help="Gold set name, e.g. zsp-plv, plover-gsr, "
+                                        "petr2-gsr-validation.")],
+    path: Annotated[Path | None, typer.Option(help="Directory laid out like "
+                                              "../shared/data/NAME.")] = None,
+    coder: Annotated[str, typer.Option(help="Coder name.")] = api.DEFAULT_CODER,
+    kb: KbOpt = None,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N records.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON "
+                                          "object.")] = False,
+) -> None:
+    """Score the coder against a human-labelled gold set."""
+    from .evaluate import render, run_eval
+
+    report = run_eval(name, path=path, coder=coder, kb_dirs=kb or (), limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        return
+    for part in render(report):
+        out.print(part)
+
+
+def main() -> None:
+    """Entry point: run the app, turning detente errors into clear messages."""
+    try:
+        app()
+    except DetenteError as exc:
+        report_error(exc)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; rerun the same command to resume", markup=False)
+        sys.exit(130)

@@ -1,0 +1,403 @@
+"""The store: one DuckDB file holding articles, events, their actors and rejects.
+
+All SQL of detente lives here, always parameterised. Writes go in batches, one
+transaction per batch, so a killed run loses at most the batch in flight and a restart
+(which skips articles already stored) neither loses nor doubles anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .errors import NotFound, SchemaMismatch, StoreError, StoreLocked, UsageError
+from .records import CodedArticle, Event, Reject
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "detente.duckdb"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS articles (
+    id VARCHAR PRIMARY KEY,
+    published DATE NOT NULL,
+    title VARCHAR,
+    url VARCHAR,
+    source VARCHAR,
+    publisher VARCHAR,
+    language VARCHAR,
+    text VARCHAR NOT NULL,
+    sentences INTEGER,
+    events INTEGER,
+    coder VARCHAR,
+    kb_version VARCHAR,
+    ingested_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS events (
+    id VARCHAR PRIMARY KEY,
+    article_id VARCHAR NOT NULL,
+    event_type VARCHAR NOT NULL,
+    mode VARCHAR[],
+    context VARCHAR[],
+    cameo VARCHAR,
+    goldstein DOUBLE,
+    quad_class INTEGER,
+    intensity DOUBLE,
+    date DATE NOT NULL,
+    date_precision VARCHAR,
+    date_basis VARCHAR,
+    date_text VARCHAR,
+    published DATE,
+    actor_codes VARCHAR[],
+    recipient_codes VARCHAR[],
+    negated BOOLEAN,
+    hypothetical BOOLEAN,
+    future BOOLEAN,
+    historical BOOLEAN,
+    confidence DOUBLE,
+    content VARCHAR,
+    sentence_index INTEGER,
+    sentence VARCHAR,
+    sentence_start INTEGER,
+    sentence_end INTEGER,
+    trigger VARCHAR,
+    trigger_start INTEGER,
+    trigger_end INTEGER,
+    url VARCHAR,
+    place VARCHAR,
+    place_name VARCHAR,
+    place_country VARCHAR,
+    place_admin1 VARCHAR,
+    lat DOUBLE,
+    lon DOUBLE,
+    geonameid BIGINT,
+    coder VARCHAR,
+    kb_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS event_entities (
+    event_id VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    code VARCHAR,
+    sector VARCHAR,
+    name VARCHAR,
+    text VARCHAR,
+    office VARCHAR,
+    wikidata VARCHAR,
+    cameo VARCHAR,
+    kb_key VARCHAR,
+    start_char INTEGER,
+    end_char INTEGER,
+    PRIMARY KEY (event_id, role, position)
+);
+CREATE TABLE IF NOT EXISTS event_objects (
+    event_id VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    name VARCHAR,
+    text VARCHAR,
+    category VARCHAR,
+    origin VARCHAR,
+    kb_key VARCHAR,
+    PRIMARY KEY (event_id, position)
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    id VARCHAR PRIMARY KEY,
+    source VARCHAR,
+    stage VARCHAR,
+    code VARCHAR,
+    message VARCHAR,
+    article_id VARCHAR,
+    excerpt VARCHAR,
+    rejected_at TIMESTAMP
+);
+"""
+
+EVENT_COLUMNS = (
+    "id", "article_id", "event_type", "mode", "context", "cameo", "goldstein", "quad_class",
+    "intensity", "date", "date_precision", "date_basis", "date_text", "published",
+    "actor_codes", "recipient_codes", "negated", "hypothetical", "future", "historical",
+    "confidence", "content", "sentence_index", "sentence", "sentence_start", "sentence_end",
+    "trigger", "trigger_start", "trigger_end", "url", "place", "place_name", "place_country",
+    "place_admin1", "lat", "lon", "geonameid", "coder", "kb_version",
+)
+
+
+def default_path() -> Path:
+    """``$DETENTE_DB`` or ``./detente.duckdb``."""
+    return Path(os.environ.get("DETENTE_DB") or DEFAULT_DB)
+
+
+def _event_row(e: Event) -> tuple[Any, ...]:
+    ev, f, loc = e.evidence, e.factuality, e.location
+    return (
+        e.id, e.article_id, e.event_type, list(e.mode), list(e.context), e.cameo, e.goldstein,
+        e.quad_class, e.intensity, e.date, e.date_precision, e.date_basis, e.date_text,
+        e.published, [a.code for a in e.actor], [r.code for r in e.recipient], f.negated,
+        f.hypothetical, f.future, f.historical, e.confidence, e.content, ev.sentence_index,
+        ev.sentence, ev.start, ev.end, ev.trigger, ev.trigger_start, ev.trigger_end, ev.url,
+        loc.text if loc else None, loc.name if loc else None, loc.country if loc else None,
+        loc.admin1 if loc else None, loc.lat if loc else None, loc.lon if loc else None,
+        loc.geonameid if loc else None, e.coder, e.kb_version,
+    )
+
+
+def _reject_id(r: Reject) -> str:
+    key = "\x1f".join((r.source, r.stage, r.code, r.article_id, r.message))
+    return "r" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+class Store:
+    """A detente DuckDB store. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise NotFound(f"no store at {self.path}",
+                           hint="create one with `detente ingest PATH --db FILE`")
+        if not read_only and self.path.parent and not self.path.parent.exists():
+            raise StoreError(f"directory {self.path.parent} does not exist",
+                             hint="create the directory or choose another --db")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                raise StoreLocked(f"{self.path} is locked by another process: {msg}",
+                                  path=str(self.path)) from exc
+            raise StoreError(f"cannot open {self.path}: {msg}", path=str(self.path)) from exc
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path} is not a usable DuckDB file: {exc}",
+                             path=str(self.path)) from exc
+        self._init_schema()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def _init_schema(self) -> None:
+        tables = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if "meta" in tables:
+            row = self.con.execute("SELECT value FROM meta WHERE key = ?",
+                                   ["schema_version"]).fetchone()
+            found = int(row[0]) if row else 0
+            if found != SCHEMA_VERSION:
+                raise SchemaMismatch(f"{self.path} has schema version {found}, this detente "
+                                     f"uses {SCHEMA_VERSION}", found=found,
+                                     expected=SCHEMA_VERSION)
+            return
+        if tables:
+            raise SchemaMismatch(f"{self.path} is a DuckDB file but not a detente store "
+                                 f"(tables: {sorted(tables)[:5]})",
+                                 hint="choose another --db path")
+        if self.read_only:
+            raise SchemaMismatch(f"{self.path} is empty", hint="ingest articles first")
+        self.con.execute("BEGIN")
+        self.con.execute(_SCHEMA)
+        self.con.execute("INSERT INTO meta VALUES (?, ?)", ["schema_version",
+                                                            str(SCHEMA_VERSION)])
+        self.con.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes --------------------------------------------------------------------
+
+    def has_article(self, article_id: str) -> bool:
+        return self.con.execute("SELECT 1 FROM articles WHERE id = ?",
+                                [article_id]).fetchone() is not None
+
+    def write(self, items: Sequence[CodedArticle | Reject], *, kb_version: str = "",
+              coder: str = "") -> None:
+        """Store a batch of coded articles and rejects in one transaction."""
+        if self.read_only:
+            raise UsageError("this store is open read-only")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        art_rows, ev_rows, ent_rows, obj_rows, rej_rows = [], [], [], [], []
+        for it in items:
+            if isinstance(it, Reject):
+                rej_rows.append((_reject_id(it), it.source, it.stage, it.code, it.message,
+                                 it.article_id, it.excerpt, now))
+                continue
+            a = it.article
+            art_rows.append((a.id, a.published, a.title, a.url, a.source, a.publisher,
+                             a.language, a.text, it.sentences, len(it.events), coder,
+                             kb_version, now))
+            for e in it.events:
+                ev_rows.append(_event_row(e))
+                for role, ents in (("actor", e.actor), ("recipient", e.recipient)):
+                    for pos, en in enumerate(ents):
+                        ent_rows.append((e.id, role, pos, en.code, en.sector, en.name, en.text,
+                                         en.office, en.wikidata, en.cameo, en.kb_key, en.start,
+                                         en.end))
+                for pos, o in enumerate(e.objects):
+                    obj_rows.append((e.id, pos, o.name, o.text, o.category, o.origin,
+                                     o.kb_key))
+        con = self.con
+        try:
+            con.execute("BEGIN")
+            if art_rows:
+                con.executemany("INSERT OR IGNORE INTO articles VALUES "
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?)", art_rows)
+            if ev_rows:
+                marks = ",".join("?" * len(EVENT_COLUMNS))
+                con.executemany(f"INSERT OR IGNORE INTO events VALUES ({marks})", ev_rows)
+            if ent_rows:
+                con.executemany("INSERT OR IGNORE INTO event_entities VALUES "
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?)", ent_rows)
+            if obj_rows:
+                con.executemany("INSERT OR IGNORE INTO event_objects VALUES (?,?,?,?,?,?,?)",
+                                obj_rows)
+            if rej_rows:
+                con.executemany("INSERT OR IGNORE INTO rejects VALUES (?,?,?,?,?,?,?,?)",
+                                rej_rows)
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StoreError(f"writing a batch to {self.path} failed: {exc}") from exc
+
+    # -- reads ---------------------------------------------------------------------
+
+    def _dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, list(params))
+        cols = [d[0] for d in cur.description or []]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("articles", "events", "rejects"):
+            row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+            out[table] = int(row[0]) if row else 0
+        return out
+
+    def events(
+        self,
+        *,
+        actor: str | None = None,
+        recipient: str | None = None,
+        event_type: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        text: str | None = None,
+        article_id: str | None = None,
+        min_confidence: float | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Events matching the filters, newest first, each with ``actor``/``recipient``
+        entity lists and ``objects``.
+
+        ``actor``/``recipient`` match a country/organisation code (``USA``) or a CAMEO
+        actor code prefix (``USAGOV``) or a canonical name, case-insensitively.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        for role, value in (("actor", actor), ("recipient", recipient)):
+            if value:
+                where.append(
+                    "e.id IN (SELECT event_id FROM event_entities WHERE role = ? AND "
+                    "(upper(code) = upper(?) OR upper(cameo) LIKE upper(?) || '%' OR "
+                    "lower(name) = lower(?)))")
+                params += [role, value, value, value]
+        if event_type:
+            where.append("upper(e.event_type) = upper(?)")
+            params.append(event_type)
+        if since:
+            where.append("e.date >= ?")
+            params.append(since)
+        if until:
+            where.append("e.date <= ?")
+            params.append(until)
+        if text:
+            where.append("e.sentence ILIKE '%' || ? || '%'")
+            params.append(text)
+        if article_id:
+            where.append("e.article_id = ?")
+            params.append(article_id)
+        if min_confidence is not None:
+            where.append("e.confidence >= ?")
+            params.append(min_confidence)
+        if limit is not None and limit < 0:
+            raise UsageError("limit must be >= 0")
+        sql = "SELECT e.* FROM events e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY e.date DESC, e.article_id, e.sentence_index, e.trigger_start, e.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        rows = self._dicts(sql, params)
+        return self._attach(rows)
+
+    def _attach(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not rows:
+            return rows
+        ids = [r["id"] for r in rows]
+        ents = self._dicts(
+            "SELECT * FROM event_entities WHERE event_id IN (SELECT unnest(?)) "
+            "ORDER BY event_id, role, position", [ids])
+        objs = self._dicts(
+            "SELECT * FROM event_objects WHERE event_id IN (SELECT unnest(?)) "
+            "ORDER BY event_id, position", [ids])
+        by_id = {r["id"]: r for r in rows}
+        for r in rows:
+            r["actor"], r["recipient"], r["objects"] = [], [], []
+        for en in ents:
+            by_id[en.pop("event_id")][en.pop("role")].append(en)
+        for o in objs:
+            by_id[o.pop("event_id")]["objects"].append(o)
+        return rows
+
+    def event(self, event_id: str) -> dict[str, Any]:
+        rows = self._attach(self._dicts("SELECT * FROM events WHERE id = ?", [event_id]))
+        if not rows:
+            raise NotFound(f"no event {event_id!r}", id=event_id)
+        return rows[0]
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        rows = self._dicts("SELECT * FROM articles WHERE id = ?", [article_id])
+        if not rows:
+            raise NotFound(f"no article {article_id!r}", id=article_id)
+        return rows[0]
+
+    def articles(self, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT id, published, title, url, source, sentences, events, ingested_at "
+            "FROM articles ORDER BY published DESC, id LIMIT ? OFFSET ?", [limit, offset])
+
+    def rejects(self, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        return self._dicts("SELECT * FROM rejects ORDER BY rejected_at, id LIMIT ? OFFSET ?",
+                           [limit, offset])
+
+    def type_counts(self) -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT event_type, quad_class, count(*) AS events FROM events "
+            "GROUP BY ALL ORDER BY events DESC, event_type")
+
+
+def to_json(value: Any) -> Any:
+    """JSON-safe copy of store rows (dates as ISO strings)."""
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def dumps(rows: Iterable[dict[str, Any]]) -> Iterable[str]:
+    for r in rows:
+        yield json.dumps(to_json(r), ensure_ascii=False)
