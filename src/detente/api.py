@@ -253,6 +253,42 @@ def ingest(
     return summary
 
 
+def dyad(actor: str, recipient: str, *, db: Path | str | None = None, by: str = "month",
+         both_directions: bool = False, include_uncertain: bool = False,
+         since: Date | None = None, until: Date | None = None) -> builtins.list[dict[str, object]]:
+    """Counts by quad class, Goldstein mean/sum and intensity per period for a dyad."""
+    with open(db, read_only=True) as store:
+        return store.dyad_series(actor, recipient, by=by, both_directions=both_directions,
+                                 include_uncertain=include_uncertain, since=since, until=until)
+
+
+def top_actors(*, db: Path | str | None = None, role: str = "actor", limit: int = 20,
+               since: Date | None = None, until: Date | None = None,
+               ) -> builtins.list[dict[str, object]]:
+    """The most frequent actors (or recipients) and their cooperation/conflict mix."""
+    with open(db, read_only=True) as store:
+        return store.top_actors(role=role, limit=limit, since=since, until=until)
+
+
+def network(*, db: Path | str | None = None, min_events: int = 1, since: Date | None = None,
+            until: Date | None = None) -> dict[str, builtins.list[dict[str, object]]]:
+    """Directed actor network (nodes and weighted edges)."""
+    with open(db, read_only=True) as store:
+        return store.network(min_events=min_events, since=since, until=until)
+
+
+def alerts(*, db: Path | str | None = None, by: str = "month", window: int = 6,
+           k: float = 2.0, min_events: int = 3) -> builtins.list[dict[str, object]]:
+    """Dyad-periods whose conflict share or Goldstein mean left their recent range
+    (method: :mod:`detente.analytics`)."""
+    from .analytics import detect_shifts
+
+    with open(db, read_only=True) as store:
+        rows = store.dyads(by=by)
+    return [a.to_dict() for a in detect_shifts(rows, window=window, k=k,
+                                               min_events=min_events)]
+
+
 def event_dicts(events: Iterable[Event]) -> builtins.list[dict[str, object]]:
     """Events as PLOVER-style JSON dicts (see :mod:`detente.formats`)."""
     from .formats import plover_dict

@@ -340,6 +340,108 @@ def rejects(
     out.print(table)
 
 
+PeriodOpt = Annotated[str, typer.Option("--by", help="Period: day, week, month, quarter, "
+                                         "year.")]
+SinceOpt = Annotated[str | None, typer.Option(help="From date YYYY-MM-DD.")]
+UntilOpt = Annotated[str | None, typer.Option(help="To date YYYY-MM-DD.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _table(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    cols = list(rows[0]) if rows else []
+    for c in cols:
+        table.add_column(c, justify="right" if rows and isinstance(rows[0][c], int | float)
+                         else "left")
+    for r in rows:
+        table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.values()))
+    return table
+
+
+def _emit(rows: Any, title: str, as_json: bool) -> None:
+    from .store import to_json
+
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(rows), ensure_ascii=False) + "\n")
+    else:
+        out.print(_table(rows, title))
+
+
+@command()
+def dyad(
+    actor: Annotated[str, typer.Argument(help="Actor code, e.g. USA or USAGOV.")],
+    recipient: Annotated[str, typer.Argument(help="Recipient code, e.g. TUR.")],
+    db: DbOpt = None,
+    by: PeriodOpt = "month",
+    both: Annotated[bool, typer.Option("--both", help="Count both directions.")] = False,
+    include_uncertain: Annotated[bool, typer.Option(help="Also count negated and "
+                                                    "hypothetical events.")] = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Dyad time series: events by quad class, Goldstein mean and sum per period."""
+    rows = api.dyad(actor, recipient, db=db, by=by, both_directions=both,
+                    include_uncertain=include_uncertain, since=_date(since, "--since"),
+                    until=_date(until, "--until"))
+    _emit(rows, f"{actor} -> {recipient} by {by}", as_json)
+
+
+actors_app = typer.Typer(help="Actors: the most active, and (later) resolution.",
+                         no_args_is_help=True)
+app.add_typer(actors_app, name="actors")
+
+
+@actors_app.command("top")
+def actors_top(
+    db: DbOpt = None,
+    role: Annotated[str, typer.Option(help="actor or recipient.")] = "actor",
+    limit: Annotated[int, typer.Option(help="How many.")] = 20,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The most frequent actors (or recipients) with their cooperation/conflict mix."""
+    try:
+        rows = api.top_actors(db=db, role=role, limit=limit, since=_date(since, "--since"),
+                              until=_date(until, "--until"))
+    except DetenteError as exc:
+        report_error(exc)
+        raise typer.Exit(1) from None
+    _emit(rows, f"top {role}s", as_json)
+
+
+@command()
+def network(
+    db: DbOpt = None,
+    min_events: Annotated[int, typer.Option(help="Drop edges with fewer events.")] = 1,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Directed actor network: edges weighted by cooperation and conflict."""
+    net = api.network(db=db, min_events=min_events, since=_date(since, "--since"),
+                      until=_date(until, "--until"))
+    if as_json:
+        _emit(net, "", True)
+    else:
+        _emit(net["edges"], f"{len(net['nodes'])} actors, {len(net['edges'])} edges", False)
+
+
+@command()
+def alerts(
+    db: DbOpt = None,
+    by: PeriodOpt = "month",
+    window: Annotated[int, typer.Option(help="Earlier periods forming the baseline.")] = 6,
+    k: Annotated[float, typer.Option(help="Flag beyond k standard deviations.")] = 2.0,
+    min_events: Annotated[int, typer.Option(help="Ignore periods with fewer events.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Dyad-periods whose conflict share or Goldstein mean left their recent range."""
+    rows = api.alerts(db=db, by=by, window=window, k=k, min_events=min_events)
+    _emit(rows, f"{len(rows)} alerts", as_json)
+
+
 kb_app = typer.Typer(help="Inspect and validate knowledge files.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 

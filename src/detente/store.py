@@ -22,6 +22,7 @@ from .records import CodedArticle, Event, Reject
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "detente.duckdb"
+PERIODS = ("day", "week", "month", "quarter", "year")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -385,6 +386,119 @@ class Store:
         return self._dicts(
             "SELECT event_type, quad_class, count(*) AS events FROM events "
             "GROUP BY ALL ORDER BY events DESC, event_type")
+
+    # -- analytics -----------------------------------------------------------------
+
+    def _role_filter(self, alias: str, role: str, value: str) -> tuple[str, list[Any]]:
+        return (f"EXISTS (SELECT 1 FROM event_entities x WHERE x.event_id = {alias}.id AND "
+                "x.role = ? AND (upper(x.code) = upper(?) OR upper(x.cameo) LIKE upper(?) || "
+                "'%'))", [role, value, value])
+
+    def dyad_series(self, actor: str, recipient: str, *, by: str = "month",
+                    both_directions: bool = False, include_uncertain: bool = False,
+                    since: date | None = None, until: date | None = None,
+                    ) -> list[dict[str, Any]]:
+        """Events from ``actor`` to ``recipient`` per period: counts by quad class,
+        Goldstein mean and sum, mean PLOVER intensity.
+
+        Negated and hypothetical events are left out unless ``include_uncertain``.
+        """
+        if by not in PERIODS:
+            raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
+        f1, p1 = self._role_filter("e", "actor", actor)
+        f2, p2 = self._role_filter("e", "recipient", recipient)
+        where = f"({f1} AND {f2})"
+        params = p1 + p2
+        if both_directions:
+            g1, q1 = self._role_filter("e", "actor", recipient)
+            g2, q2 = self._role_filter("e", "recipient", actor)
+            where = f"({where} OR ({g1} AND {g2}))"
+            params += q1 + q2
+        where += self._common_filters(include_uncertain, since, until, params)
+        sql = (
+            "SELECT date_trunc(?, e.date)::DATE AS period, count(*) AS events, "
+            "count(*) FILTER (WHERE quad_class = 1) AS verbal_coop, "
+            "count(*) FILTER (WHERE quad_class = 2) AS material_coop, "
+            "count(*) FILTER (WHERE quad_class = 3) AS verbal_conflict, "
+            "count(*) FILTER (WHERE quad_class = 4) AS material_conflict, "
+            "avg(goldstein) AS goldstein_mean, sum(goldstein) AS goldstein_sum, "
+            "avg(intensity) AS intensity_mean "
+            f"FROM events e WHERE {where} GROUP BY ALL ORDER BY period")
+        return self._dicts(sql, [by, *params])
+
+    @staticmethod
+    def _common_filters(include_uncertain: bool, since: date | None, until: date | None,
+                        params: list[Any]) -> str:
+        sql = ""
+        if not include_uncertain:
+            sql += " AND NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, false)"
+        if since:
+            sql += " AND e.date >= ?"
+            params.append(since)
+        if until:
+            sql += " AND e.date <= ?"
+            params.append(until)
+        return sql
+
+    def top_actors(self, *, role: str = "actor", limit: int = 20, since: date | None = None,
+                   until: date | None = None) -> list[dict[str, Any]]:
+        """The most frequent actors (or recipients) with their cooperation/conflict mix."""
+        if role not in {"actor", "recipient"}:
+            raise UsageError(f"role must be actor or recipient, not {role!r}")
+        params: list[Any] = [role]
+        where = "x.role = ?" + self._common_filters(False, since, until, params)
+        sql = (
+            "SELECT x.code, any_value(x.name) AS name, count(DISTINCT e.id) AS events, "
+            "count(DISTINCT e.id) FILTER (WHERE e.quad_class IN (1, 2)) AS cooperation, "
+            "count(DISTINCT e.id) FILTER (WHERE e.quad_class IN (3, 4)) AS conflict, "
+            "avg(e.goldstein) AS goldstein_mean "
+            f"FROM event_entities x JOIN events e ON e.id = x.event_id WHERE {where} "
+            "GROUP BY x.code ORDER BY events DESC, x.code LIMIT ?")
+        return self._dicts(sql, [*params, limit])
+
+    def network(self, *, min_events: int = 1, since: date | None = None,
+                until: date | None = None, limit: int = 500) -> dict[str, list[dict[str, Any]]]:
+        """Directed actor network: nodes with event counts, edges weighted by
+        cooperation and conflict counts and the Goldstein mean."""
+        params: list[Any] = []
+        extra = self._common_filters(False, since, until, params)
+        sql = (
+            "WITH pairs AS (SELECT DISTINCT e.id, a.code AS source, r.code AS target, "
+            "e.quad_class, e.goldstein FROM events e "
+            "JOIN event_entities a ON a.event_id = e.id AND a.role = 'actor' "
+            "JOIN event_entities r ON r.event_id = e.id AND r.role = 'recipient' "
+            f"WHERE a.code <> r.code {extra}) "
+            "SELECT source, target, count(*) AS events, "
+            "count(*) FILTER (WHERE quad_class IN (1, 2)) AS cooperation, "
+            "count(*) FILTER (WHERE quad_class IN (3, 4)) AS conflict, "
+            "avg(goldstein) AS goldstein_mean FROM pairs GROUP BY ALL "
+            "HAVING count(*) >= ? ORDER BY events DESC, source, target LIMIT ?")
+        edges = self._dicts(sql, [*params, min_events, limit])
+        weight: dict[str, int] = {}
+        for e in edges:
+            for node in (e["source"], e["target"]):
+                weight[node] = weight.get(node, 0) + e["events"]
+        nodes = [{"id": k, "events": v} for k, v in sorted(weight.items(),
+                                                           key=lambda kv: (-kv[1], kv[0]))]
+        return {"nodes": nodes, "edges": edges}
+
+    def dyads(self, *, by: str = "month", min_events: int = 1) -> list[dict[str, Any]]:
+        """Per directed dyad and period: events, conflict share and Goldstein mean."""
+        if by not in PERIODS:
+            raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
+        sql = (
+            "WITH pairs AS (SELECT DISTINCT e.id, a.code AS source, r.code AS target, "
+            "date_trunc(?, e.date)::DATE AS period, e.quad_class, e.goldstein FROM events e "
+            "JOIN event_entities a ON a.event_id = e.id AND a.role = 'actor' "
+            "JOIN event_entities r ON r.event_id = e.id AND r.role = 'recipient' "
+            "WHERE a.code <> r.code AND NOT coalesce(e.negated, false) "
+            "AND NOT coalesce(e.hypothetical, false)) "
+            "SELECT source, target, period, count(*) AS events, "
+            "avg(CASE WHEN quad_class IN (3, 4) THEN 1.0 ELSE 0.0 END) AS conflict_share, "
+            "avg(goldstein) AS goldstein_mean FROM pairs GROUP BY ALL "
+            "HAVING count(*) >= ? ORDER BY source, target, period")
+        return self._dicts(sql, [by, min_events])
+
 
 
 def to_json(value: Any) -> Any:
