@@ -29,15 +29,16 @@ def make_article(text: str = "The US urged Turkey to stop.", *, day: date = date
 
 
 def make_event(eid: str = "e1", *, article_id: str = "a1", event_type: str = "REQUEST",
-               actor: str = "USA", recipient: str | None = "TUR", day: date = date(2021, 10, 1),
-               **kw: object) -> Event:
+               actor: str | tuple[Entity, ...] = "USA", recipient: str | None = "TUR",
+               day: date = date(2021, 10, 1), **kw: object) -> Event:
     rec = (Entity(code=recipient, sector="GOV", name=recipient, text=recipient,
                   cameo=recipient + "GOV", start=12, end=18),) if recipient else ()
     defaults: dict[str, object] = dict(
         cameo="100", goldstein=-5.0, quad_class=3, intensity=0.0, date=day,
         date_precision="day", date_basis="publication", date_text="", published=day,
-        actor=(Entity(code=actor, sector="GOV", name=actor, text=actor, cameo=actor + "GOV",
-                      start=4, end=6),),
+        actor=actor if isinstance(actor, tuple) else (
+            Entity(code=actor, sector="GOV", name=actor, text=actor, cameo=actor + "GOV",
+                   start=4, end=6),),
         recipient=rec,
         evidence=Evidence(sentence="The US urged Turkey to stop.", sentence_index=0, start=0,
                           end=28, trigger="urged", trigger_start=7, trigger_end=12,

@@ -86,6 +86,10 @@ def _fields(id_field: str | None, date_field: str | None, title_field: str | Non
     return FieldMap(**given) if given else None
 
 
+PeriodOpt = Annotated[str, typer.Option("--by", help="Period: day, week, month, quarter, "
+                                         "year.")]
+SinceOpt = Annotated[str | None, typer.Option(help="From date YYYY-MM-DD.")]
+UntilOpt = Annotated[str | None, typer.Option(help="To date YYYY-MM-DD.")]
 IdField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the id.")]
 DateField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the date.")]
 TitleField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the title.")]
@@ -291,6 +295,33 @@ def _flat(r: dict[str, Any]) -> dict[str, Any]:
 
 
 @command()
+def export(
+    path: Annotated[Path, typer.Argument(help="Output file (or directory for a partitioned "
+                                         "Parquet dataset).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="plover (JSONL), csv, parquet or "
+                                     "gdelt (TSV).")] = "plover",
+    partition_by: Annotated[str | None, typer.Option(help="Parquet only: year, month or "
+                                                     "event_type.")] = None,
+    db: DbOpt = None,
+    actor: Annotated[str | None, typer.Option(help="Actor code or name.")] = None,
+    recipient: Annotated[str | None, typer.Option(help="Recipient code or name.")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="PLOVER event type.")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """Export stored events as PLOVER JSONL, CSV, Parquet or a GDELT-like TSV."""
+    from .export import write_events
+
+    since_d, until_d = _date(since, "--since"), _date(until, "--until")
+    with api.open(db, read_only=True) as store:
+        n = write_events(store.iter_events(actor=actor, recipient=recipient,
+                                           event_type=event_type, since=since_d,
+                                           until=until_d),
+                         path, fmt=fmt, partition_by=partition_by)
+    err.print(f"wrote {n} events to {path} ({fmt})", markup=False)
+
+
+@command()
 def summary(db: DbOpt = None) -> None:
     """Counts of articles, events and rejects in the store, by event type."""
     with api.open(db, read_only=True) as store:
@@ -340,10 +371,6 @@ def rejects(
     out.print(table)
 
 
-PeriodOpt = Annotated[str, typer.Option("--by", help="Period: day, week, month, quarter, "
-                                         "year.")]
-SinceOpt = Annotated[str | None, typer.Option(help="From date YYYY-MM-DD.")]
-UntilOpt = Annotated[str | None, typer.Option(help="To date YYYY-MM-DD.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 

@@ -72,7 +72,7 @@ def plover_dict(e: Event) -> dict[str, Any]:
                      "origin": o.origin} for o in e.objects],
         "event_loc": None,
         "content": e.content,
-        "confidence": round(e.confidence, 4),
+        "confidence": e.confidence,
         "link": ev.url,
         "article_id": e.article_id,
         "publication_date": e.published.isoformat(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,17 @@ from typing import Any
 import duckdb
 
 from .errors import NotFound, SchemaMismatch, StoreError, StoreLocked, UsageError
-from .records import CodedArticle, Event, Reject
+from .records import (
+    Article,
+    CodedArticle,
+    Entity,
+    Event,
+    EventObject,
+    Evidence,
+    Factuality,
+    Place,
+    Reject,
+)
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "detente.duckdb"
@@ -387,6 +397,32 @@ class Store:
             "SELECT event_type, quad_class, count(*) AS events FROM events "
             "GROUP BY ALL ORDER BY events DESC, event_type")
 
+    def iter_events(self, *, batch_size: int = 5000, **filters: Any) -> Iterator[Event]:
+        """All events matching ``filters`` (as :meth:`events`) rebuilt as records, in
+        batches so memory stays flat on large stores."""
+        offset = 0
+        while True:
+            rows = self.events(limit=batch_size, offset=offset, **filters)
+            for r in rows:
+                yield row_to_event(r)
+            if len(rows) < batch_size:
+                return
+            offset += batch_size
+
+    def iter_articles(self, *, batch_size: int = 1000) -> Iterator[Article]:
+        offset = 0
+        while True:
+            rows = self._dicts("SELECT * FROM articles ORDER BY id LIMIT ? OFFSET ?",
+                               [batch_size, offset])
+            for r in rows:
+                yield Article(id=r["id"], published=r["published"], text=r["text"],
+                              title=r["title"] or "", url=r["url"] or "",
+                              source=r["source"] or "", publisher=r["publisher"] or "",
+                              language=r["language"] or "en")
+            if len(rows) < batch_size:
+                return
+            offset += batch_size
+
     # -- analytics -----------------------------------------------------------------
 
     def _role_filter(self, alias: str, role: str, value: str) -> tuple[str, list[Any]]:
@@ -499,6 +535,44 @@ class Store:
             "HAVING count(*) >= ? ORDER BY source, target, period")
         return self._dicts(sql, [by, min_events])
 
+
+
+def _entity(d: dict[str, Any]) -> Entity:
+    return Entity(code=d["code"] or "", sector=d["sector"] or "", name=d["name"] or "",
+                  text=d["text"] or "", office=d["office"] or "", wikidata=d["wikidata"] or "",
+                  kb_key=d["kb_key"] or "", cameo=d["cameo"] or "",
+                  start=-1 if d["start_char"] is None else d["start_char"],
+                  end=-1 if d["end_char"] is None else d["end_char"])
+
+
+def row_to_event(r: dict[str, Any]) -> Event:
+    """Rebuild an :class:`Event` from a row of :meth:`Store.events`."""
+    place = None
+    if r["place"] is not None:
+        place = Place(text=r["place"], name=r["place_name"] or "",
+                      country=r["place_country"] or "", admin1=r["place_admin1"] or "",
+                      lat=r["lat"], lon=r["lon"], geonameid=r["geonameid"])
+    return Event(
+        id=r["id"], article_id=r["article_id"], event_type=r["event_type"],
+        cameo=r["cameo"] or "", goldstein=r["goldstein"], quad_class=r["quad_class"],
+        intensity=r["intensity"], date=r["date"], date_precision=r["date_precision"],
+        date_basis=r["date_basis"], date_text=r["date_text"] or "", published=r["published"],
+        actor=tuple(_entity(a) for a in r["actor"]),
+        recipient=tuple(_entity(a) for a in r["recipient"]),
+        evidence=Evidence(sentence=r["sentence"] or "", sentence_index=r["sentence_index"],
+                          start=r["sentence_start"], end=r["sentence_end"],
+                          trigger=r["trigger"] or "", trigger_start=r["trigger_start"],
+                          trigger_end=r["trigger_end"], url=r["url"] or ""),
+        mode=tuple(r["mode"] or ()), context=tuple(r["context"] or ()),
+        objects=tuple(EventObject(text=o["text"] or "", name=o["name"] or "",
+                                  category=o["category"] or "", origin=o["origin"] or "",
+                                  kb_key=o["kb_key"] or "") for o in r["objects"]),
+        location=place,
+        factuality=Factuality(negated=bool(r["negated"]), hypothetical=bool(r["hypothetical"]),
+                              future=bool(r["future"]), historical=bool(r["historical"])),
+        confidence=r["confidence"], content=r["content"] or "", coder=r["coder"] or "",
+        kb_version=r["kb_version"] or "",
+    )
 
 
 def to_json(value: Any) -> Any:

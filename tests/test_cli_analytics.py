@@ -1,0 +1,82 @@
+"""CLI analytics and export commands over a hand-built store (no model needed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import coded, make_article, make_event
+from typer.testing import CliRunner
+
+from detente.cli import app
+from detente.export import read_events
+from detente.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "a.duckdb"
+    with Store(path) as s:
+        s.write([coded(make_article(),
+                       *(make_event(f"e{m}", day=date(2021, m, 3)) for m in range(1, 7)),
+                       make_event("c1", event_type="CONSULT", quad_class=1, goldstein=1.0,
+                                  day=date(2021, 2, 5)))])
+    return path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    res = runner.invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_cli_dyad_json(db: Path) -> None:
+    code, out, err = invoke("dyad", "USA", "TUR", "--db", str(db), "--by", "month", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 6
+    feb = rows[1]
+    assert feb["period"] == "2021-02-01" and feb["events"] == 2 and feb["verbal_coop"] == 1
+
+
+def test_cli_dyad_table_and_bad_period(db: Path) -> None:
+    code, out, _ = invoke("dyad", "USA", "TUR", "--db", str(db))
+    assert code == 0 and "USA -> TUR" in out
+    code, _, err = invoke("dyad", "USA", "TUR", "--db", str(db), "--by", "fortnight")
+    assert code == 1 and "Error [E501]" in err
+
+
+def test_cli_actors_top_network_alerts(db: Path) -> None:
+    code, out, err = invoke("actors", "top", "--db", str(db), "--json")
+    assert code == 0, err
+    assert json.loads(out)[0]["code"] == "USA"
+    code, out, err = invoke("network", "--db", str(db), "--json")
+    assert code == 0, err
+    net = json.loads(out)
+    assert net["edges"][0]["source"] == "USA" and net["edges"][0]["events"] == 7
+    code, out, err = invoke("alerts", "--db", str(db), "--json", "--min-events", "1")
+    assert code == 0, err
+    assert isinstance(json.loads(out), list)
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("plover", "x.jsonl"), ("csv", "x.csv"),
+                                           ("parquet", "x.parquet")])
+def test_cli_export_roundtrip(db: Path, tmp_path: Path, fmt: str, name: str) -> None:
+    target = tmp_path / name
+    code, _, err = invoke("export", str(target), "--format", fmt, "--db", str(db))
+    assert code == 0, err
+    with Store(db, read_only=True) as s:
+        stored = sorted(s.iter_events(), key=lambda e: e.id)
+    assert sorted(read_events(target), key=lambda e: e.id) == stored
+
+
+def test_cli_export_gdelt_and_filters(db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "g.tsv"
+    code, _, err = invoke("export", str(target), "-f", "gdelt", "--db", str(db), "--type",
+                          "CONSULT")
+    assert code == 0, err
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and lines[0].startswith("GLOBALEVENTID\tSQLDATE")
