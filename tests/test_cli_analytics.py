@@ -80,3 +80,19 @@ def test_cli_export_gdelt_and_filters(db: Path, tmp_path: Path) -> None:
     assert code == 0, err
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and lines[0].startswith("GLOBALEVENTID\tSQLDATE")
+
+
+def test_cli_dedup_rebuild_then_clusters(db: Path) -> None:
+    code, out, err = invoke("dedup", "--db", str(db), "--dedup-window", "40")
+    assert code == 0, err
+    assert "canonical events" in out
+    code, out, err = invoke("clusters", "--db", str(db), "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    # monthly REQUESTs 31 days apart merge with a 40-day window; CONSULT stays apart
+    assert sorted(r["mentions"] for r in rows) == [1, 6]
+    code, out, err = invoke("cluster", rows[0]["id"], "--db", str(db))
+    assert code == 0, err
+    assert len(json.loads(out)["mentions_list"]) == rows[0]["mentions"]
+    code, _, err = invoke("dedup", "--db", str(db), "--near-threshold", "1.5")
+    assert code == 1 and "E501" in err

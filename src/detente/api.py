@@ -22,6 +22,7 @@ from .errors import BadDate, EmptyText, UsageError
 from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, Reject, content_hash
 
 if TYPE_CHECKING:
+    from .dedup import DedupConfig
     from .knowledge import Knowledge
     from .store import Store
 
@@ -166,6 +167,8 @@ class IngestSummary:
     """Articles newly stored."""
     duplicates: int = 0
     """Articles already in the store (skipped)."""
+    near_duplicates: int = 0
+    """New articles linked as copies of an earlier one (stored, counted once)."""
     events: int = 0
     rejected: int = 0
     sentences: int = 0
@@ -173,7 +176,8 @@ class IngestSummary:
     reject_codes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {"articles": self.articles, "duplicates": self.duplicates, "events": self.events,
+        return {"articles": self.articles, "duplicates": self.duplicates,
+                "near_duplicates": self.near_duplicates, "events": self.events,
                 "rejected": self.rejected, "sentences": self.sentences,
                 "seconds": round(self.seconds, 3), "reject_codes": dict(self.reject_codes)}
 
@@ -196,12 +200,18 @@ def ingest(
     commit_every: int = 64,
     progress: ProgressFn | None = None,
     stdin: object | None = None,
+    dedup: DedupConfig | None = None,
 ) -> IngestSummary:
     """Read ``paths`` (files, directories, globs, ``-`` for stdin), code them and store
     articles, events and rejects in ``db``. Idempotent: articles already stored are
     skipped before parsing; a killed run can simply be restarted.
+
+    Each batch is deduplicated against the store (:mod:`detente.dedup`) and written with
+    its dedup results in one transaction.
     """
     from . import ingest as ingest_mod
+    from .dedup import DedupConfig, EventClusterer, dedup_rows
+    from .store import DedupBatch
 
     if not paths:
         raise UsageError("no input given", hint="detente ingest PATH... (or - for stdin)")
@@ -210,7 +220,18 @@ def ingest(
     summary = IngestSummary()
     kb = knowledge(kb_dirs)
     store = open(db)
+    config = dedup or DedupConfig()
     try:
+        index = store.article_index(config)
+        clusterer = EventClusterer(store, config)
+
+        def write(batch: builtins.list[CodedArticle | Reject]) -> None:
+            arts = [(b.article, b.events) for b in batch if isinstance(b, CodedArticle)]
+            rows, clusters = dedup_rows(arts, index=index, clusterer=clusterer)
+            store.write(batch, kb_version=kb.version, coder=coder,
+                        dedup=DedupBatch(articles=rows, clusters=clusters))
+            summary.near_duplicates += sum(1 for r in rows if r[3] is not None)
+
         kwargs: dict[str, object] = {"fmt": fmt, "date": published}
         if fields is not None:
             kwargs["fields"] = fields
@@ -241,16 +262,65 @@ def ingest(
                 summary.events += len(out.events)
                 summary.sentences += out.sentences
             if len(pending) >= commit_every:
-                store.write(pending, kb_version=kb.version, coder=coder)
+                write(pending)
                 pending = []
             if progress is not None:
                 progress(done, summary.events)
         if pending:
-            store.write(pending, kb_version=kb.version, coder=coder)
+            write(pending)
     finally:
         store.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def rebuild_dedup(*, db: Path | str | None = None, config: DedupConfig | None = None,
+                  batch_size: int = 500) -> dict[str, int]:
+    """Recompute article links and event clusters over the whole store (for example
+    after changing the window or thresholds). Articles are replayed in publication
+    order."""
+    from .dedup import DedupConfig, EventClusterer, dedup_rows
+    from .store import DedupBatch
+
+    config = config or DedupConfig()
+    with open(db) as store:
+        store.clear_dedup()
+        index = store.article_index(config)
+        clusterer = EventClusterer(store, config)
+        batch: builtins.list[Article] = []
+        links = 0
+
+        def flush() -> int:
+            evs = store.events_for_articles([a.id for a in batch])
+            rows, clusters = dedup_rows([(a, evs[a.id]) for a in batch], index=index,
+                                        clusterer=clusterer)
+            store.write([], dedup=DedupBatch(articles=rows, clusters=clusters))
+            return sum(1 for r in rows if r[3] is not None)
+
+        for art in store.iter_articles():
+            batch.append(art)
+            if len(batch) >= batch_size:
+                links += flush()
+                batch = []
+        if batch:
+            links += flush()
+        counts = store.dedup_counts()
+    return {"near_duplicates": links, **counts}
+
+
+def clusters(*, db: Path | str | None = None, actor: str | None = None,
+             recipient: str | None = None, event_type: str | None = None,
+             min_articles: int = 1, limit: int = 100) -> builtins.list[dict[str, object]]:
+    """Canonical events (clusters of reports) with mention, article and source counts."""
+    with open(db, read_only=True) as store:
+        return store.clusters(actor=actor, recipient=recipient, event_type=event_type,
+                              min_articles=min_articles, limit=limit)
+
+
+def cluster(cluster_id: str, *, db: Path | str | None = None) -> dict[str, object]:
+    """One canonical event with its mentions."""
+    with open(db, read_only=True) as store:
+        return store.cluster(cluster_id)
 
 
 def dyad(actor: str, recipient: str, *, db: Path | str | None = None, by: str = "month",

@@ -90,6 +90,22 @@ PeriodOpt = Annotated[str, typer.Option("--by", help="Period: day, week, month, 
                                          "year.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From date YYYY-MM-DD.")]
 UntilOpt = Annotated[str | None, typer.Option(help="To date YYYY-MM-DD.")]
+WindowOpt = Annotated[int, typer.Option("--dedup-window", help="Days between two reports' "
+                                         "dates for them to be one event.")]
+ThresholdOpt = Annotated[float, typer.Option("--near-threshold", help="Shingle similarity "
+                                             "(0-1) from which articles are copies.")]
+
+
+def _dedup_config(window: int, threshold: float) -> Any:
+    from .dedup import DedupConfig
+
+    if window < 0:
+        raise UsageError("--dedup-window must be >= 0")
+    if not 0.0 < threshold <= 1.0:
+        raise UsageError("--near-threshold must be in (0, 1]")
+    return DedupConfig(window_days=window, near_threshold=threshold)
+
+
 IdField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the id.")]
 DateField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the date.")]
 TitleField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the title.")]
@@ -157,6 +173,8 @@ def ingest(
     coder: Annotated[str, typer.Option(help="Coder name.")] = api.DEFAULT_CODER,
     id_field: IdField = None, date_field: DateField = None, title_field: TitleField = None,
     text_field: TextField = None, url_field: UrlField = None,
+    window: WindowOpt = 3,
+    near_threshold: ThresholdOpt = 0.8,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -180,12 +198,14 @@ def ingest(
             bar.update(task, completed=done, events=events, rate=done / elapsed)
 
         summary = api.ingest(inputs, db=db, fmt=fmt, date=_date(date, "--date"), fields=fields,
-                             kb_dirs=kb or (), coder=coder, progress=progress)
+                             kb_dirs=kb or (), coder=coder, progress=progress,
+                             dedup=_dedup_config(window, near_threshold))
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
         return
     codes = ", ".join(f"{k}: {v}" for k, v in sorted(summary.reject_codes.items()))
-    out.print(f"{summary.articles} articles stored ({summary.duplicates} already present), "
+    out.print(f"{summary.articles} articles stored ({summary.duplicates} already present, "
+              f"{summary.near_duplicates} linked as near-duplicates), "
               f"{summary.events} events, {summary.rejected} rejected"
               + (f" ({codes})" if codes else "")
               + f", {summary.sentences} sentences in {summary.seconds:.1f} s")
@@ -319,6 +339,49 @@ def export(
                                            until=until_d),
                          path, fmt=fmt, partition_by=partition_by)
     err.print(f"wrote {n} events to {path} ({fmt})", markup=False)
+
+
+@command()
+def clusters(
+    db: DbOpt = None,
+    actor: Annotated[str | None, typer.Option(help="Actor code or name.")] = None,
+    recipient: Annotated[str | None, typer.Option(help="Recipient code or name.")] = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="PLOVER event type.")] = None,
+    min_articles: Annotated[int, typer.Option(help="Only events reported by at least this "
+                                              "many articles.")] = 1,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Canonical events: each real-world event once, with mention, article and source
+    counts."""
+    rows = api.clusters(db=db, actor=actor, recipient=recipient, event_type=event_type,
+                        min_articles=min_articles, limit=limit)
+    _emit(rows, f"{len(rows)} canonical events", as_json)
+
+
+@command()
+def cluster(
+    cluster_id: Annotated[str, typer.Argument(help="Cluster id (from `detente clusters`).")],
+    db: DbOpt = None,
+) -> None:
+    """One canonical event with every report of it (article, sentence, offsets)."""
+    from .store import to_json
+
+    sys.stdout.write(json.dumps(to_json(api.cluster(cluster_id, db=db)), ensure_ascii=False,
+                                indent=1) + "\n")
+
+
+@command()
+def dedup(
+    db: DbOpt = None,
+    window: WindowOpt = 3,
+    near_threshold: ThresholdOpt = 0.8,
+) -> None:
+    """Recompute near-duplicate links and event clusters over the whole store (after
+    changing the window or threshold)."""
+    result = api.rebuild_dedup(db=db, config=_dedup_config(window, near_threshold))
+    out.print(f"{result['clusters']} canonical events from {result['mentions']} event "
+              f"mentions; {result['linked_articles']} articles linked as copies")
 
 
 @command()

@@ -11,12 +11,14 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from .dedup import ArticleIndex, Cluster, DedupConfig
 from .errors import NotFound, SchemaMismatch, StoreError, StoreLocked, UsageError
 from .records import (
     Article,
@@ -118,6 +120,28 @@ CREATE TABLE IF NOT EXISTS event_objects (
     kb_key VARCHAR,
     PRIMARY KEY (event_id, position)
 );
+CREATE TABLE IF NOT EXISTS article_dedup (
+    article_id VARCHAR PRIMARY KEY,
+    body_hash VARCHAR,
+    minhash BLOB,
+    duplicate_of VARCHAR,
+    kind VARCHAR,
+    similarity DOUBLE,
+    source_name VARCHAR
+);
+CREATE TABLE IF NOT EXISTS event_clusters (
+    id VARCHAR PRIMARY KEY,
+    key VARCHAR NOT NULL,
+    date_lo DATE NOT NULL,
+    date_hi DATE NOT NULL,
+    modes VARCHAR[],
+    country VARCHAR,
+    objects VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS event_mentions (
+    event_id VARCHAR PRIMARY KEY,
+    cluster_id VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rejects (
     id VARCHAR PRIMARY KEY,
     source VARCHAR,
@@ -138,6 +162,16 @@ EVENT_COLUMNS = (
     "trigger", "trigger_start", "trigger_end", "url", "place", "place_name", "place_country",
     "place_admin1", "lat", "lon", "geonameid", "coder", "kb_version",
 )
+
+
+@dataclass
+class DedupBatch:
+    """Dedup results to write with a batch: article rows and changed clusters."""
+
+    articles: list[tuple[Any, ...]] = field(default_factory=list)
+    """``(article_id, body_hash, minhash bytes, duplicate_of, kind, similarity,
+    source_name)``."""
+    clusters: list[Cluster] = field(default_factory=list)
 
 
 def default_path() -> Path:
@@ -231,8 +265,9 @@ class Store:
                                 [article_id]).fetchone() is not None
 
     def write(self, items: Sequence[CodedArticle | Reject], *, kb_version: str = "",
-              coder: str = "") -> None:
-        """Store a batch of coded articles and rejects in one transaction."""
+              coder: str = "", dedup: DedupBatch | None = None) -> None:
+        """Store a batch of coded articles and rejects, and the batch's dedup results,
+        in one transaction."""
         if self.read_only:
             raise UsageError("this store is open read-only")
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -274,10 +309,132 @@ class Store:
             if rej_rows:
                 con.executemany("INSERT OR IGNORE INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                                 rej_rows)
+            if dedup is not None:
+                self._write_dedup(dedup)
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
             raise StoreError(f"writing a batch to {self.path} failed: {exc}") from exc
+
+    def _write_dedup(self, d: DedupBatch) -> None:
+        con = self.con
+        if d.articles:
+            con.executemany("INSERT OR REPLACE INTO article_dedup VALUES (?,?,?,?,?,?,?)",
+                            d.articles)
+        if d.clusters:
+            con.executemany(
+                "INSERT OR REPLACE INTO event_clusters VALUES (?,?,?,?,?,?,?)",
+                [(c.id, c.key, c.date_lo, c.date_hi, sorted(c.modes), c.country,
+                  sorted(c.objects)) for c in d.clusters])
+            con.executemany("INSERT OR REPLACE INTO event_mentions VALUES (?, ?)",
+                            [(m, c.id) for c in d.clusters for m in c.new_members])
+
+    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date) -> list[Cluster]:
+        """Clusters with one of ``keys`` whose date interval touches ``[lo, hi]``."""
+        if not keys:
+            return []
+        rows = self.con.execute(
+            "SELECT id, key, date_lo, date_hi, modes, country, objects FROM event_clusters "
+            "WHERE key IN (SELECT unnest(?)) AND date_hi >= ? AND date_lo <= ?",
+            [list(keys), lo, hi]).fetchall()
+        return [Cluster(id=r[0], key=r[1], date_lo=r[2], date_hi=r[3],
+                        modes=frozenset(r[4] or ()), country=r[5] or "",
+                        objects=frozenset(r[6] or ())) for r in rows]
+
+    def article_index(self, config: DedupConfig) -> ArticleIndex:
+        """An LSH index of every stored article's signature, for near-duplicate checks."""
+        import numpy as np
+
+        index = ArticleIndex(config)
+        cur = self.con.execute("SELECT article_id, body_hash, minhash, duplicate_of "
+                               "FROM article_dedup ORDER BY article_id")
+        while batch := cur.fetchmany(10_000):
+            for aid, bhash, blob, dup in batch:
+                sig = (np.frombuffer(blob, dtype=np.uint64)
+                       if blob is not None and len(blob) == 8 * config.num_perm else None)
+                index.add(aid, bhash, sig, dup)
+        return index
+
+    def clear_dedup(self) -> None:
+        """Forget all dedup results (before a rebuild with another configuration)."""
+        self.con.execute("BEGIN")
+        for table in ("article_dedup", "event_clusters", "event_mentions"):
+            self.con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        self.con.execute("COMMIT")
+
+    def clusters(self, *, actor: str | None = None, recipient: str | None = None,
+                 event_type: str | None = None, min_articles: int = 1, limit: int = 100,
+                 offset: int = 0) -> list[dict[str, Any]]:
+        """Canonical events: one row per cluster with its mention, article and source
+        counts (near-duplicate articles count once), largest first."""
+        where, params = ["true"], []
+        for role, value in (("actor", actor), ("recipient", recipient)):
+            if value:
+                f, p = self._role_filter("e", role, value)
+                where.append(f)
+                params += p
+        if event_type:
+            where.append("upper(e.event_type) = upper(?)")
+            params.append(event_type)
+        sql = (
+            "SELECT c.id, any_value(e.event_type) AS event_type, c.date_lo, c.date_hi, "
+            "any_value(e.cameo) AS cameo, "
+            "list_distinct(flatten(list(e.actor_codes))) AS actor_codes, "
+            "list_distinct(flatten(list(e.recipient_codes))) AS recipient_codes, "
+            "count(*) AS mentions, "
+            "count(DISTINCT coalesce(d.duplicate_of, e.article_id)) AS articles, "
+            "count(DISTINCT nullif(d.source_name, '')) AS sources, "
+            "max(e.confidence) AS confidence, c.objects "
+            "FROM event_clusters c JOIN event_mentions m ON m.cluster_id = c.id "
+            "JOIN events e ON e.id = m.event_id "
+            "LEFT JOIN article_dedup d ON d.article_id = e.article_id "
+            f"WHERE {' AND '.join(where)} GROUP BY c.id, c.date_lo, c.date_hi, c.objects "
+            "HAVING count(DISTINCT coalesce(d.duplicate_of, e.article_id)) >= ? "
+            "ORDER BY articles DESC, mentions DESC, c.date_lo DESC, c.id LIMIT ? OFFSET ?")
+        return self._dicts(sql, [*params, min_articles, limit, offset])
+
+    def cluster(self, cluster_id: str) -> dict[str, Any]:
+        """One canonical event with all its mentions (article, sentence, offsets,
+        confidence)."""
+        rows = self.clusters_by_id([cluster_id])
+        if not rows:
+            raise NotFound(f"no cluster {cluster_id!r}", id=cluster_id)
+        head = rows[0]
+        head["mentions_list"] = self._dicts(
+            "SELECT e.id AS event_id, e.article_id, a.title, a.url, a.published, "
+            "e.sentence_index, e.sentence_start, e.sentence_end, e.trigger_start, "
+            "e.trigger_end, e.sentence, e.confidence, d.duplicate_of "
+            "FROM event_mentions m JOIN events e ON e.id = m.event_id "
+            "JOIN articles a ON a.id = e.article_id "
+            "LEFT JOIN article_dedup d ON d.article_id = e.article_id "
+            "WHERE m.cluster_id = ? ORDER BY a.published, e.article_id, e.sentence_index",
+            [cluster_id])
+        return head
+
+    def clusters_by_id(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT c.id, c.key, c.date_lo, c.date_hi, c.modes, c.country, c.objects, "
+            "count(*) AS mentions, "
+            "count(DISTINCT coalesce(d.duplicate_of, e.article_id)) AS articles, "
+            "count(DISTINCT nullif(d.source_name, '')) AS sources "
+            "FROM event_clusters c JOIN event_mentions m ON m.cluster_id = c.id "
+            "JOIN events e ON e.id = m.event_id "
+            "LEFT JOIN article_dedup d ON d.article_id = e.article_id "
+            "WHERE c.id IN (SELECT unnest(?)) GROUP BY ALL", [list(ids)])
+
+    def dedup_counts(self) -> dict[str, int]:
+        row = self.con.execute(
+            "SELECT (SELECT count(*) FROM event_clusters), (SELECT count(*) FROM "
+            "event_mentions), (SELECT count(*) FROM article_dedup WHERE duplicate_of IS NOT "
+            "NULL)").fetchone()
+        assert row is not None
+        return {"clusters": int(row[0]), "mentions": int(row[1]), "linked_articles": int(row[2])}
+
+    def article_links(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Articles linked as copies of an earlier one."""
+        return self._dicts(
+            "SELECT article_id, duplicate_of, kind, similarity FROM article_dedup "
+            "WHERE duplicate_of IS NOT NULL ORDER BY article_id LIMIT ?", [limit])
 
     # -- reads ---------------------------------------------------------------------
 
@@ -409,10 +566,20 @@ class Store:
                 return
             offset += batch_size
 
+    def events_for_articles(self, article_ids: Sequence[str]) -> dict[str, list[Event]]:
+        """Events of the given articles, rebuilt as records, keyed by article id."""
+        rows = self._attach(self._dicts(
+            "SELECT * FROM events WHERE article_id IN (SELECT unnest(?)) "
+            "ORDER BY article_id, sentence_index, trigger_start, id", [list(article_ids)]))
+        out: dict[str, list[Event]] = {a: [] for a in article_ids}
+        for r in rows:
+            out[r["article_id"]].append(row_to_event(r))
+        return out
+
     def iter_articles(self, *, batch_size: int = 1000) -> Iterator[Article]:
         offset = 0
         while True:
-            rows = self._dicts("SELECT * FROM articles ORDER BY id LIMIT ? OFFSET ?",
+            rows = self._dicts("SELECT * FROM articles ORDER BY published, id LIMIT ? OFFSET ?",
                                [batch_size, offset])
             for r in rows:
                 yield Article(id=r["id"], published=r["published"], text=r["text"],

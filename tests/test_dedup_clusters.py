@@ -1,0 +1,162 @@
+"""Dedup: near-duplicate articles and event clusters, incremental through the store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import coded, make_article, make_event
+
+from detente.dedup import (
+    ArticleIndex,
+    DedupConfig,
+    EventClusterer,
+    blocking_key,
+    body_hash,
+    dedup_rows,
+    signature,
+    source_name,
+)
+from detente.records import Article, Entity, EventObject, Factuality, Place
+from detente.store import DedupBatch, Store
+
+BODY = ("The foreign ministers of the two countries met in the capital on Tuesday to discuss "
+        "a new trade agreement, officials said, adding that talks would continue next month "
+        "with a focus on energy, transport and customs rules along the shared border. ") * 2
+
+
+def art(aid: str, text: str, *, url: str = "", publisher: str = "") -> Article:
+    return Article(id=aid, published=date(2021, 5, 4), text=text, url=url,
+                   publisher=publisher)
+
+
+def test_dedup_body_hash_ignores_case_and_spacing() -> None:
+    assert body_hash("Hello,  World\n") == body_hash("hello world")
+    assert body_hash("hello world") != body_hash("hello there")
+
+
+def test_dedup_short_texts_have_no_signature() -> None:
+    assert signature("too short to shingle") is None
+    sig = signature(BODY)
+    assert sig is not None and len(sig) == DedupConfig().num_perm
+
+
+@pytest.mark.parametrize(
+    ("copy", "kind"),
+    [
+        (BODY, "exact-body"),
+        ("ANKARA (Reuters) - " + BODY + " Reporting by a correspondent.", "near"),
+        ("An unrelated report about floods in the north of the country, where rivers rose "
+         "after days of rain and thousands of people left their homes for shelters. " * 2,
+         None),
+    ],
+)
+def test_dedup_article_index_links_copies(copy: str, kind: str | None) -> None:
+    index = ArticleIndex()
+    assert index.link(art("a1", BODY))[0] is None
+    link = index.link(art("a2", copy))[0]
+    assert (link.kind if link else None) == kind
+    if link:
+        assert link.duplicate_of == "a1"
+
+
+def test_dedup_copy_of_a_copy_points_to_the_original() -> None:
+    index = ArticleIndex()
+    index.link(art("a1", BODY))
+    index.link(art("a2", BODY + " Extra line at the end of the wire copy."))
+    link = index.link(art("a3", BODY))
+    assert link[0] is not None and link[0].duplicate_of == "a1"
+
+
+def test_dedup_blocking_key_consult_is_symmetric() -> None:
+    a = make_event("x", event_type="CONSULT", actor="TUR", recipient="RUS")
+    b = make_event("y", event_type="CONSULT", actor="RUS", recipient="TUR")
+    assert blocking_key(a) == blocking_key(b)
+    c = make_event("z", actor="TUR", recipient="RUS")
+    d = make_event("w", actor="RUS", recipient="TUR")
+    assert blocking_key(c) != blocking_key(d)
+
+
+@pytest.mark.parametrize(
+    ("other", "same"),
+    [
+        ({"day": date(2021, 10, 3)}, True),                      # within window
+        ({"day": date(2021, 10, 9)}, False),                     # beyond window
+        ({"day": date(2021, 9, 26), "date_precision": "week"}, True),  # week covers it
+        ({"event_type": "ACCUSE"}, False),
+        ({"recipient": "RUS"}, False),
+        ({"factuality": Factuality(negated=True)}, False),
+        ({"mode": ("phone",)}, False),
+        ({"objects": (EventObject(text="F-35", name="F-35"),)}, False),
+        ({"location": Place(text="Paris", country="FRA")}, False),
+    ],
+)
+def test_dedup_event_compatibility(other: dict[str, object], same: bool) -> None:
+    base = make_event("e1", mode=("change",), location=Place(text="Ankara", country="TUR"))
+    clusterer = EventClusterer(None)
+    kw = {"mode": ("change",), "location": Place(text="Ankara", country="TUR"), **other}
+    new = make_event("e2", **kw)  # type: ignore[arg-type]
+    changed = clusterer.assign_batch([base, new])
+    assert (len(changed) == 1) is same
+
+
+def write_batch(store: Store, index: ArticleIndex, clusterer: EventClusterer,
+                items: list) -> None:  # type: ignore[type-arg]
+    rows, clusters = dedup_rows([(c.article, c.events) for c in items], index=index,
+                                clusterer=clusterer)
+    store.write(items, dedup=DedupBatch(articles=rows, clusters=clusters))
+
+
+def test_dedup_incremental_through_store(tmp_path: Path) -> None:
+    db = tmp_path / "d.duckdb"
+    config = DedupConfig()
+    with Store(db) as store:
+        write_batch(store, store.article_index(config), EventClusterer(store, config), [
+            coded(art("a1", BODY, url="https://www.example.org/1"), make_event("e1")),
+            coded(art("a2", "Copy: " + BODY, url="https://wire.example.com/2"),
+                  make_event("e2", article_id="a2")),
+        ])
+    # a later run, new process: state comes from the store only
+    with Store(db) as store:
+        write_batch(store, store.article_index(config), EventClusterer(store, config), [
+            coded(art("a3", "A different story about the same meeting, told from scratch by "
+                      "another agency with its own words and details about the talks, "
+                      "which were described as constructive by both delegations today.",
+                      publisher="Agency Three"),
+                  make_event("e3", article_id="a3", day=date(2021, 10, 2)),
+                  make_event("e4", article_id="a3", event_type="ACCUSE")),
+        ])
+        clusters = store.clusters()
+        top = clusters[0]
+        assert top["id"] == "e1"
+        assert (top["mentions"], top["articles"], top["sources"]) == (3, 2, 3)
+        assert len(clusters) == 2
+        detail = store.cluster("e1")
+        assert [m["event_id"] for m in detail["mentions_list"]] == ["e1", "e2", "e3"]
+        assert store.article_links()[0]["duplicate_of"] == "a1"
+
+
+def test_dedup_source_name() -> None:
+    assert source_name(art("a", "x", url="https://www.bbc.co.uk/news/1")) == "bbc.co.uk"
+    assert source_name(art("a", "x", url="https://x.org", publisher="AFP ")) == "afp"
+    assert source_name(art("a", "x")) == ""
+
+
+def test_dedup_compound_actor_order_does_not_matter() -> None:
+    e1 = make_event("a", actor=(Entity(code="HUN"), Entity(code="ROU")))
+    e2 = make_event("b", actor=(Entity(code="ROU"), Entity(code="HUN")))
+    assert blocking_key(e1) == blocking_key(e2)
+
+
+def test_dedup_near_duplicate_found_across_runs(tmp_path: Path) -> None:
+    db = tmp_path / "n.duckdb"
+    config = DedupConfig()
+    with Store(db) as store:
+        write_batch(store, store.article_index(config), EventClusterer(store, config),
+                    [coded(art("a1", BODY))])
+    with Store(db) as store:
+        index = store.article_index(config)
+        assert len(index) == 1
+        link = index.link(art("a2", "LONDON - " + BODY))[0]
+        assert link is not None and link.kind == "near" and link.duplicate_of == "a1"
