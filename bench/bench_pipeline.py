@@ -81,6 +81,7 @@ def main() -> None:
     import spacy
 
     import detente
+    from detente import api
     from detente.actors import annotate
     from detente.api import knowledge
     from detente.events import code_events
@@ -143,7 +144,7 @@ def main() -> None:
             src = Path(tmp) / "in.jsonl"
             src.write_text("\n".join(json.dumps(c) for c in corpus), encoding="utf-8")
             t = time.perf_counter()
-            detente.ingest([str(src)], db=Path(tmp) / "e2e.duckdb")
+            api.ingest([str(src)], db=Path(tmp) / "e2e.duckdb")
             times["end-to-end"] = time.perf_counter() - t
         for k, v in times.items():
             rows.setdefault(k, []).append(v)

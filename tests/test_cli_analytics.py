@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import coded, make_article, make_event
 from typer.testing import CliRunner
 
+from conftest import coded, make_article, make_event
 from detente.cli import app
 from detente.export import read_events
 from detente.store import Store
@@ -95,4 +95,23 @@ def test_cli_dedup_rebuild_then_clusters(db: Path) -> None:
     assert code == 0, err
     assert len(json.loads(out)["mentions_list"]) == rows[0]["mentions"]
     code, _, err = invoke("dedup", "--db", str(db), "--near-threshold", "1.5")
+    assert code == 1 and "E501" in err
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_cli_plot_dyad_and_network(db: Path, tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"dyad{suffix}"
+    code, _, err = invoke("plot", "dyad", "USA", "TUR", "-o", str(target), "--db", str(db))
+    assert code == 0, err
+    head = target.read_bytes()[:64]
+    assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in target.read_bytes()
+    net = tmp_path / f"net{suffix}"
+    code, _, err = invoke("plot", "network", "-o", str(net), "--db", str(db))
+    assert code == 0, err
+    assert net.stat().st_size > 1000
+
+
+def test_cli_plot_rejects_unknown_image_format(db: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("plot", "dyad", "USA", "TUR", "-o", str(tmp_path / "x.bmpx"),
+                          "--db", str(db))
     assert code == 1 and "E501" in err

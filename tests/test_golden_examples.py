@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from detente import ingest as ingest_mod
 from detente.api import code_articles, knowledge
+from detente.ingest import read
 from detente.records import CodedArticle, Event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def project(e: Event) -> dict[str, Any]:
 
 
 def coded_example(path: Path) -> CodedArticle:
-    (item,) = list(code_articles(ingest_mod.read([str(path)]), kb=knowledge()))
+    (item,) = list(code_articles(read([str(path)]), kb=knowledge()))
     assert isinstance(item, CodedArticle), item
     return item
 

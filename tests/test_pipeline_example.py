@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import EXAMPLE
 
 import detente
+from conftest import EXAMPLE
 from detente.records import Event
 
 pytestmark = pytest.mark.model
@@ -21,9 +21,9 @@ pytestmark = pytest.mark.model
 def events() -> list[Event]:
     if not EXAMPLE.exists():
         pytest.skip("shared example not available")
-    from detente import ingest as ingest_mod
+    from detente.ingest import read
 
-    (art,) = list(ingest_mod.read([str(EXAMPLE)]))
+    (art,) = list(read([str(EXAMPLE)]))
     return detente.code(art.text, date=art.published, title=art.title)
 
 
@@ -56,9 +56,9 @@ def test_pipeline_example_f35_removal_is_historical_sanction(events: list[Event]
 
 
 def test_pipeline_example_evidence_offsets_point_into_text(events: list[Event]) -> None:
-    from detente import ingest as ingest_mod
+    from detente.ingest import read
 
-    (art,) = list(ingest_mod.read([str(EXAMPLE)]))
+    (art,) = list(read([str(EXAMPLE)]))
     for e in events:
         ev = e.evidence
         assert art.text[ev.start:ev.end] == ev.sentence

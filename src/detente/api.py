@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BadDate, EmptyText, UsageError
-from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, Reject, content_hash
+from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, Reject
 
 if TYPE_CHECKING:
     from .dedup import DedupConfig
@@ -47,12 +47,13 @@ def _as_date(value: Date | str) -> Date:
 
 def make_article(text: str, *, date: Date | str, title: str = "", url: str = "",
                  source: str = "<text>") -> Article:
-    """Build an :class:`Article` from raw text (id = content hash)."""
+    """Build an :class:`Article` from raw text exactly as ingest would (the title becomes
+    the first paragraph; id = content hash), so coding and ingesting agree."""
+    from .ingest import read_text
+
     if not text or not text.strip():
         raise EmptyText("the text is empty")
-    published = _as_date(date)
-    return Article(id=content_hash(text, title=title, published=published), published=published,
-                   text=text, title=title, url=url, source=source)
+    return read_text(text, date=_as_date(date), title=title, url=url, source=source)
 
 
 def code_parsed(doc: ParsedArticle, *, kb: Knowledge,
@@ -209,8 +210,8 @@ def ingest(
     Each batch is deduplicated against the store (:mod:`detente.dedup`) and written with
     its dedup results in one transaction.
     """
-    from . import ingest as ingest_mod
     from .dedup import DedupConfig, EventClusterer, dedup_rows
+    from .ingest import read
     from .store import DedupBatch
 
     if not paths:
@@ -237,7 +238,7 @@ def ingest(
             kwargs["fields"] = fields
         if stdin is not None:
             kwargs["stdin"] = stdin
-        items = ingest_mod.read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
+        items = read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
 
         seen_in_run: set[str] = set()
 

@@ -139,15 +139,15 @@ def code(
     text_field: TextField = None, url_field: UrlField = None,
 ) -> None:
     """Code articles and print their events as PLOVER JSONL (no database)."""
-    from . import ingest as ingest_mod
     from .formats import plover_dict
+    from .ingest import read
     from .records import Reject
 
     fields = _fields(id_field, date_field, title_field, text_field, url_field)
     kwargs: dict[str, Any] = {"fmt": fmt, "date": _date(date, "--date")}
     if fields is not None:
         kwargs["fields"] = fields
-    items = ingest_mod.read(inputs, **kwargs)
+    items = read(inputs, **kwargs)
     knowledge = api.knowledge(kb or ())
     rejected = 0
     for item in api.code_articles(items, kb=knowledge, coder=coder):
@@ -530,6 +530,51 @@ def alerts(
     """Dyad-periods whose conflict share or Goldstein mean left their recent range."""
     rows = api.alerts(db=db, by=by, window=window, k=k, min_events=min_events)
     _emit(rows, f"{len(rows)} alerts", as_json)
+
+
+plot_app = typer.Typer(help="Draw charts to PNG, SVG or PDF files.", no_args_is_help=True)
+app.add_typer(plot_app, name="plot")
+
+
+@plot_app.command("dyad")
+def plot_dyad(
+    actor: Annotated[str, typer.Argument(help="Actor code, e.g. USA.")],
+    recipient: Annotated[str, typer.Argument(help="Recipient code, e.g. TUR.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Image file (.png, .svg, "
+                                         ".pdf).")],
+    db: DbOpt = None,
+    by: PeriodOpt = "month",
+    both: Annotated[bool, typer.Option("--both", help="Count both directions.")] = False,
+) -> None:
+    """Timeline of cooperation vs conflict and the Goldstein mean for a dyad."""
+    from .plots import plot_dyad as draw
+
+    try:
+        rows = api.dyad(actor, recipient, db=db, by=by, both_directions=both)
+        draw(rows, output, actor=actor, recipient=recipient, by=by)
+    except DetenteError as exc:
+        report_error(exc)
+        raise typer.Exit(1) from None
+    err.print(f"wrote {output}", markup=False)
+
+
+@plot_app.command("network")
+def plot_network(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Image file (.png, .svg, "
+                                         ".pdf).")],
+    db: DbOpt = None,
+    min_events: Annotated[int, typer.Option(help="Drop edges with fewer events.")] = 1,
+    max_nodes: Annotated[int, typer.Option(help="Most active actors to draw.")] = 40,
+) -> None:
+    """The actor network: edges coloured by cooperation vs conflict."""
+    from .plots import plot_network as draw
+
+    try:
+        draw(api.network(db=db, min_events=min_events), output, max_nodes=max_nodes)
+    except DetenteError as exc:
+        report_error(exc)
+        raise typer.Exit(1) from None
+    err.print(f"wrote {output}", markup=False)
 
 
 kb_app = typer.Typer(help="Inspect and validate knowledge files.", no_args_is_help=True)

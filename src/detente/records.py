@@ -47,6 +47,9 @@ class Article:
     """Where it came from: a file path (with ``:line`` for JSONL/CSV rows) or a feed URL."""
     publisher: str = ""
     language: str = "en"
+    external_id: str = ""
+    """The id the input gave (a JSONL/CSV id field), kept for reference; identity is
+    ``id``, the content hash."""
 
 
 @dataclass(frozen=True, slots=True)
