@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import coded, make_article, make_event
 
+from conftest import coded, make_article, make_event
 from detente.analytics import detect_shifts
 from detente.errors import UsageError
 from detente.records import Factuality

@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import make_event
 
+from conftest import make_event
 from detente.errors import UnknownName, UsageError
 from detente.export import GDELT_COLUMNS, read_events, write_events
 from detente.records import Entity, Factuality, Place

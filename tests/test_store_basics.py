@@ -7,8 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import coded, make_article, make_event
 
+from conftest import coded, make_article, make_event
 from detente.errors import NotFound, SchemaMismatch, StoreError
 from detente.records import Reject
 from detente.store import Store
