@@ -22,6 +22,7 @@ override packaged ones.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,11 +43,11 @@ DATA_DIR = Path(str(resources.files("detente") / "data"))
 class FieldSpec:
     """One field of a knowledge schema."""
 
-    type: type | tuple[type, ...]
+    type: builtins.type | tuple[builtins.type, ...]
     required: bool = False
     choices: frozenset[str] | None = None
     """For str fields (or each item of list fields): the allowed values."""
-    item: type | None = None
+    item: builtins.type | None = None
     """For list fields: the type of each item."""
 
 

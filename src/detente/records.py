@@ -10,6 +10,7 @@ Character offsets (``start``/``end``) are always offsets into ``Article.text``
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -275,12 +276,12 @@ class Event:
     of the event type)."""
     intensity: float
     """PLOVER intensity score of the event type (or event:mode)."""
-    date: date
+    date: _dt.date
     date_precision: DatePrecision
     date_basis: DateBasis
     date_text: str
     """The temporal expression the date came from, or empty."""
-    published: date
+    published: _dt.date
     actor: tuple[Entity, ...]
     recipient: tuple[Entity, ...]
     evidence: Evidence

@@ -1,0 +1,372 @@
+"""Evaluation harness behind ``detente eval NAME [--path DIR] [--json]``.
+
+Each gold set is one entry of :data:`EVALS` (an :class:`EvalSet`): it knows its default
+directory name, loads gold items from ``records.jsonl``, and scores the coder's events
+against them. :func:`run_eval` builds one :class:`~detente.records.Article` per distinct
+gold sentence, codes them with :func:`detente.api.code_batch`, scores, and returns an
+:class:`EvalReport`; :func:`render` turns a report into Rich tables for the CLI and
+:meth:`EvalReport.to_dict` into one JSON object.
+
+Data location: ``--path DIR`` (a directory laid out like the gold set, same file names
+and fields), else ``$DETENTE_DATA/NAME``, else ``./../shared/data/NAME``, else
+``./shared/data/NAME`` (relative to the current directory). The package never ships or
+reads gold data by itself.
+
+How each set is read and scored (label mappings, country-code normalisation, the choice
+of the predicted event, fixed publication dates) is documented in :mod:`detente.goldsets`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import EvalDataError, UnknownName, UsageError
+from .goldsets import (
+    DEFAULT_PUBLISHED,
+    MAX_EXAMPLES,
+    NONE_LABEL,
+    OLD_COUNTRY_CODES,
+    PLOVER_05_TO_CURRENT,
+    PLOVER_TYPES,
+    PLV_FROM_CURRENT,
+    PLV_QUAD,
+    RECORDS_FILE,
+    ClassRow,
+    GoldItem,
+    GsrItem,
+    PetrItem,
+    PlvItem,
+    Scored,
+    accuracy,
+    cameo_actor,
+    class_row,
+    confusion,
+    event_triples,
+    load_gsr,
+    load_petr,
+    load_plv,
+    loose_triple,
+    macro_f1,
+    map_plover_05,
+    match_counts,
+    normalise_code,
+    per_class,
+    pick_event,
+    prf,
+    ratio,
+    read_jsonl,
+    rounded,
+    score_gsr,
+    score_petr,
+    score_plv,
+    text_from_conllu,
+    to_plv,
+)
+from .records import Article, Event
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from .knowledge import Knowledge
+
+__all__ = [
+    "DEFAULT_PUBLISHED", "ENV_VAR", "EVALS", "MAX_EXAMPLES", "NONE_LABEL", "OLD_COUNTRY_CODES",
+    "PLOVER_05_TO_CURRENT", "PLOVER_TYPES", "PLV_FROM_CURRENT", "PLV_QUAD", "RECORDS_FILE",
+    "ClassRow", "EvalReport", "EvalSet", "GoldItem", "GsrItem", "PetrItem", "PlvItem",
+    "Scored", "accuracy", "available", "cameo_actor", "class_row", "code_items", "confusion",
+    "data_root", "event_triples", "get_set", "load_gsr", "load_petr", "load_plv",
+    "loose_triple", "macro_f1", "map_plover_05", "match_counts", "normalise_code",
+    "per_class", "pick_event", "prf", "ratio", "read_jsonl", "rounded", "render",
+    "resolve_dir", "run_eval", "score_gsr", "score_petr", "score_plv", "text_from_conllu", "to_plv",
+]
+
+ENV_VAR = "DETENTE_DATA"
+"""Environment variable naming the directory that holds the gold sets."""
+
+
+# -- registry --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """One gold set: where it lives, how to read it, how to score it."""
+
+    name: str
+    description: str
+    dir_name: str
+    load: Callable[[Path], Sequence[Any]]
+    score: Callable[[Sequence[Any], Sequence[Sequence[Event]]], Scored]
+    headline: tuple[str, ...]
+    """The metrics shown first (and in the summary line)."""
+
+
+EVALS: dict[str, EvalSet] = {
+    "zsp-plv": EvalSet(
+        "zsp-plv", "PLOVER root type and quad class per sentence (PLV, Hu et al. 2024)",
+        "zsp-plv", load_plv, score_plv,  # type: ignore[arg-type]
+        ("root_macro_f1", "quad_macro_f1", "binary_macro_f1", "coverage")),
+    "plover-gsr": EvalSet(
+        "plover-gsr", "PLOVER gold-standard records: event type, actor/recipient countries",
+        "plover-gsr", load_gsr, score_gsr,  # type: ignore[arg-type]
+        ("type_accuracy", "actor_country_accuracy", "recipient_country_accuracy",
+         "exact_match")),
+    "petr2-gsr-validation": EvalSet(
+        "petr2-gsr-validation", "PETRARCH-2 validation: CAMEO dyads (source, code, target)",
+        "petr2-gsr-validation", load_petr, score_petr,  # type: ignore[arg-type]
+        ("triple_f1", "loose_f1", "noevents_accuracy", "sentence_accuracy")),
+}
+"""Every gold set ``detente eval`` knows, by name."""
+
+
+def available() -> list[str]:
+    """Names of the gold sets ``detente eval`` can score."""
+    return sorted(EVALS)
+
+
+def get_set(name: str) -> EvalSet:
+    """The registry entry for ``name``; :class:`UnknownName` listing the others."""
+    try:
+        return EVALS[name]
+    except KeyError:
+        raise UnknownName(f"unknown eval set {name!r}", name=name, available=available(),
+                          hint="available: " + ", ".join(available())) from None
+
+
+def data_root(*, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The directory holding the gold sets: ``$DETENTE_DATA``, else ``../shared/data``,
+    else ``shared/data`` (relative to ``cwd``). Raises :class:`EvalDataError` if none
+    exists."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    if env.get(ENV_VAR):
+        root = Path(env[ENV_VAR]).expanduser()
+        if not root.is_absolute():
+            root = cwd / root
+        if not root.is_dir():
+            raise EvalDataError(f"${ENV_VAR} is {env[ENV_VAR]!r}, which is not a directory",
+                                path=str(root),
+                                hint=f"set ${ENV_VAR} to the gold data directory or pass --path")
+        return root
+    tried = [Path(os.path.normpath(cwd / ".." / "shared" / "data")), cwd / "shared" / "data"]
+    for cand in tried:
+        if cand.is_dir():
+            return cand.resolve()
+    raise EvalDataError(
+        "no gold data directory found (tried $" + ENV_VAR + ", "
+        + ", ".join(str(t) for t in tried) + ")",
+        tried=[str(t) for t in tried],
+        hint=f"pass --path DIR (a directory laid out like shared/data/NAME) or set ${ENV_VAR}")
+
+
+def resolve_dir(name: str, path: Path | None = None, *, env: Mapping[str, str] | None = None,
+                cwd: Path | None = None) -> Path:
+    """The directory to read set ``name`` from (``path`` wins when given)."""
+    spec = get_set(name)
+    d = Path(path) if path is not None else data_root(env=env, cwd=cwd) / spec.dir_name
+    if not d.is_dir():
+        raise EvalDataError(f"{d} is not a directory", path=str(d),
+                            hint=f"pass --path DIR, a directory holding {RECORDS_FILE} "
+                            f"laid out like shared/data/{spec.dir_name}")
+    return d
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+@dataclass
+class EvalReport:
+    """The result of one ``detente eval`` run."""
+
+    name: str
+    data_path: str
+    n: int
+    """Gold items scored."""
+    metrics: dict[str, float | int]
+    per_class: dict[str, list[ClassRow]]
+    confusion: dict[str, dict[str, int]] | None
+    coder: str
+    kb_version: str
+    command: str
+    articles: int = 0
+    """Distinct sentences coded (several gold items may share one)."""
+    events: int = 0
+    """Events the coder produced."""
+    seconds: float = 0.0
+    """Wall time spent coding (parse + actors + events)."""
+    headline: tuple[str, ...] = ()
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    """Up to :data:`MAX_EXAMPLES` mispredicted items, to look at."""
+
+    @property
+    def sentences_per_s(self) -> float:
+        return ratio(self.articles, self.seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as one JSON-serialisable dict (``detente eval --json``)."""
+        return {
+            "name": self.name, "data_path": self.data_path, "n": self.n,
+            "articles": self.articles, "events": self.events,
+            "coder": self.coder, "kb_version": self.kb_version, "command": self.command,
+            "seconds": round(self.seconds, 3),
+            "sentences_per_s": round(self.sentences_per_s, 2),
+            "metrics": {k: (rounded(v) if isinstance(v, float) else v)
+                        for k, v in self.metrics.items()},
+            "per_class": {k: [row.to_dict() for row in rows]
+                          for k, rows in self.per_class.items()},
+            "confusion": self.confusion,
+            "examples": self.examples,
+        }
+
+
+ProgressFn = Callable[[int, int], None]
+"""Called as ``progress(articles_done, articles_total)``."""
+
+
+def _command(name: str, path: Path | None, coder: str, kb_dirs: Sequence[Path],
+             limit: int | None) -> str:
+    parts = ["detente", "eval", name]
+    if path is not None:
+        parts += ["--path", str(path)]
+    if coder != "rules-1":
+        parts += ["--coder", coder]
+    for d in kb_dirs:
+        parts += ["--kb", str(d)]
+    if limit is not None:
+        parts += ["--limit", str(limit)]
+    return shlex.join(parts)
+
+
+def code_items(items: Sequence[GoldItem], *, name: str, coder: str, kb: Knowledge,
+               n_process: int = 1,
+               progress: ProgressFn | None = None) -> tuple[list[list[Event]], int]:
+    """Code each distinct (text, date) once; returns the events per item and the number
+    of articles coded."""
+    from . import api
+
+    keys: dict[tuple[str, date], int] = {}
+    articles: list[Article] = []
+    for it in items:
+        key = (it.text, it.published)
+        if key not in keys:
+            keys[key] = len(articles)
+            articles.append(Article(id=f"{name}:{it.id}", published=it.published,
+                                    text=it.text, source=f"{name}:{it.id}"))
+    coded: list[list[Event]] = []
+    total = len(articles)
+    for _parsed, _ann, events in api.code_batch(articles, kb=kb, coder=coder,
+                                                n_process=n_process):
+        coded.append(list(events))
+        if progress is not None:
+            progress(len(coded), total)
+    if len(coded) != total:
+        raise RuntimeError(f"the coder returned {len(coded)} results for {total} articles")
+    return [coded[keys[(it.text, it.published)]] for it in items], total
+
+
+def run_eval(
+    name: str,
+    *,
+    path: Path | None = None,
+    coder: str = "rules-1",
+    kb_dirs: Sequence[Path] = (),
+    limit: int | None = None,
+    kb: Knowledge | None = None,
+    n_process: int = 1,
+    progress: ProgressFn | None = None,
+    command: str | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> EvalReport:
+    """Score the coder on gold set ``name`` (read from ``path`` or the default data root).
+
+    ``limit`` scores only the first N gold items. ``kb`` is an already loaded knowledge
+    base (then ``kb_dirs`` is ignored); ``progress(done, total)`` is called after each
+    coded sentence. Raises :class:`UnknownName` for an
+    unknown set and :class:`EvalDataError` for missing or malformed data.
+    """
+    spec = get_set(name)
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+    directory = resolve_dir(name, path)
+    items = list(spec.load(directory))
+    if limit is not None:
+        items = items[:limit]
+    if not items:
+        raise EvalDataError(f"{directory / RECORDS_FILE} has no records to score",
+                            file=str(directory / RECORDS_FILE))
+    if kb is None:
+        from .knowledge import load_knowledge
+
+        kb = load_knowledge(kb_dirs)
+    t0 = clock()
+    preds, n_articles = code_items(items, name=name, coder=coder, kb=kb,
+                                   n_process=n_process, progress=progress)
+    seconds = clock() - t0
+    scored = spec.score(items, preds)
+    return EvalReport(
+        name=name, data_path=str(directory), n=len(items), metrics=scored.metrics,
+        per_class=scored.per_class, confusion=scored.confusion, coder=coder,
+        kb_version=str(kb.version),
+        command=command or _command(name, path, coder, kb_dirs, limit),
+        articles=n_articles, events=sum(len(p) for p in preds), seconds=seconds,
+        headline=spec.headline, examples=scored.examples)
+
+
+# -- rendering -------------------------------------------------------------------------
+
+
+def _fmt(v: float | int) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def render(report: EvalReport, *, top_confusions: int = 10) -> list[RenderableType]:
+    """Rich renderables for the CLI: headline figures, per-class tables, top confusions."""
+    from rich.table import Table
+
+    out: list[RenderableType] = []
+    head = Table(title=f"detente eval {report.name}", show_header=False, title_justify="left")
+    head.add_column("", style="bold")
+    head.add_column("", justify="right")
+    shown = [k for k in report.headline if k in report.metrics]
+    for key in [*shown, *(k for k in report.metrics if k not in shown)]:
+        head.add_row(key, _fmt(report.metrics[key]))
+    head.add_row("items", str(report.n))
+    head.add_row("sentences coded", str(report.articles))
+    head.add_row("events", str(report.events))
+    head.add_row("seconds", f"{report.seconds:.1f}")
+    head.add_row("sentences/s", f"{report.sentences_per_s:.1f}")
+    head.add_row("coder", report.coder)
+    head.add_row("kb", report.kb_version)
+    head.add_row("data", report.data_path)
+    head.add_row("command", report.command)
+    out.append(head)
+    for table_name, rows in report.per_class.items():
+        t = Table(title=f"per-class: {table_name}", title_justify="left")
+        for col in ("class", "P", "R", "F1", "gold", "pred"):
+            t.add_column(col, justify="left" if col == "class" else "right")
+        for row in rows:
+            t.add_row(row.label, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
+                      str(row.support), str(row.predicted))
+        mf = macro_f1(rows)
+        t.add_row("macro", "", "", f"{mf:.3f}", str(sum(r.support for r in rows)), "",
+                  style="bold")
+        out.append(t)
+    if report.confusion:
+        cells = [(n, g, p) for g, row in report.confusion.items() for p, n in row.items()
+                 if g != p]
+        cells.sort(key=lambda c: (-c[0], c[1], c[2]))
+        if cells:
+            t = Table(title="most frequent confusions", title_justify="left")
+            t.add_column("gold")
+            t.add_column("predicted")
+            t.add_column("n", justify="right")
+            for n, g, p in cells[:top_confusions]:
+                t.add_row(g, p, str(n))
+            out.append(t)
+    return out

