@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "detente" / "data" / "actors" / "countries.yaml"
 OVERLAY = Path(__file__).resolve().parent / "countries_overlay.yaml"
-FILE_VERSION = "2026.11.0"
+FILE_VERSION = "2026.11.1"
 
 
 def _latin(text: str) -> bool:
