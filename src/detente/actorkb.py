@@ -30,7 +30,19 @@ Kinds and their fields (besides ``key`` and ``source``):
 ``people``
     ``name``, ``aliases``, ``country``, ``sector`` (when holding no office),
     ``surname_alone`` (whether the bare surname may name them), ``terms``
-    (``{office, sector, start, end, country}``; a missing end means still in office).
+    (``{office, sector, start, end, country, role, acting, checked, org}``; a missing end means
+    still in office). ``role`` says which office it is for coverage and overlap checks
+    (:data:`ROLE_CODES`: HOS head of state, HOG head of government, HSG both, FM foreign
+    minister, DM defence minister, IOH head of an international organisation); ``acting``
+    marks an acting or interim holder, who may overlap the suspended substantive one;
+    ``org`` names the organisation (an ``organisations`` key) of an organisation's office.
+    Dates may be partial, ``YYYY-MM`` or ``YYYY``, when only the month or year is sure: the
+    term is then *certain* only outside the uncertain month or year (a start ``2005-03`` is
+    certain from 2005-04-01, an end ``2005-03`` until 2005-02-28) and *possible* inside it.
+    ``checked`` (only on an open term) is the last date the term is known to have run; after
+    it the term is possible but no longer certain. :meth:`ActorKB.role_at` treats a person
+    as in office only where certain; inside an uncertain window the role is ``uncertain``
+    with an empty sector (neither GOV nor ELI).
 ``offices``
     Country-specific titles: ``title``, ``country``, ``sector``, ``office``.
 ``objects``
@@ -43,7 +55,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +118,10 @@ SCHEMAS: dict[str, Schema] = {
 """Schema of each actor kind (``key`` and ``source`` are always required)."""
 
 ACTOR_KINDS = tuple(SCHEMAS)
+
+ROLE_CODES = frozenset({"HOS", "HOG", "HSG", "FM", "DM", "IOH"})
+"""What a term's ``role`` may be: head of state, head of government, both, foreign
+minister, defence minister, head of an international organisation."""
 
 
 # -- normalisation ---------------------------------------------------------------------
@@ -191,15 +207,34 @@ class ActorEntry:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One dated office of a person; ``end`` None means open (still in office)."""
+    """One dated office of a person; ``end`` None means open (still in office).
+
+    ``start`` is the earliest day the term may have begun and ``end`` the first day it has
+    certainly ended. With partial dates or a ``checked`` open end, ``sure_from`` is the
+    first day the term is certain and ``sure_until`` the first day it no longer is (None:
+    the same as ``start`` / ``end``).
+    """
 
     office: str
     sector: str
     code: str
     start: date | None
     end: date | None
+    sure_from: date | None = None
+    sure_until: date | None = None
+    role: str = ""
+    acting: bool = False
+    org: str = ""
+    """For an organisation's office: the ``organisations`` key (NATO, UN, EC, ...)."""
 
     def active(self, when: date) -> bool:
+        """Certainly in office on ``when``."""
+        sf = self.sure_from or self.start
+        su = self.sure_until or self.end
+        return (sf is None or sf <= when) and (su is None or when < su)
+
+    def possible(self, when: date) -> bool:
+        """Possibly in office on ``when`` (certain, or inside an uncertain window)."""
         return (self.start is None or self.start <= when) and (self.end is None or when < self.end)
 
 
@@ -240,6 +275,9 @@ class PersonRole:
     sector: str
     office: str
     former: bool = False
+    uncertain: bool = False
+    """Inside a term's uncertain boundary (partial date or past ``checked``): neither
+    in office nor former for sure, so the sector is empty."""
 
 
 @dataclass(frozen=True)
@@ -298,13 +336,21 @@ class ActorKB:
                 return self.people.get(h.ref)
         return None
 
-    def by_surname(self, surname: str) -> Person | None:
-        """The one person of that surname who may be named by it alone, if unambiguous."""
+    def by_surname(self, surname: str, when: date | None = None) -> Person | None:
+        """The one person of that surname who may be named by it alone, if unambiguous.
+
+        Only people with ``surname_alone`` count. With ``when``: if anyone of that surname
+        (``surname_alone`` or not) is in office that day, the surname names them only when
+        they are the one such person and may be named by surname; otherwise the unique
+        ``surname_alone`` person (in office or not) is returned.
+        """
         keys = self.surnames.get(norm(surname), ())
-        if len(keys) != 1:
-            return None
-        p = self.people[keys[0]]
-        return p if p.surname_alone else None
+        if when is not None:
+            now = [self.people[k] for k in keys if self.offices_at(k, when)]
+            if now:
+                return now[0] if len(now) == 1 and now[0].surname_alone else None
+        cands = [self.people[k] for k in keys if self.people[k].surname_alone]
+        return cands[0] if len(cands) == 1 else None
 
     def offices_at(self, person: Person | str, when: date) -> tuple[Term, ...]:
         """The terms a person holds on ``when`` (empty when none)."""
@@ -316,8 +362,9 @@ class ActorKB:
     def role_at(self, person: Person | str, when: date) -> PersonRole:
         """Code, sector and office of a person on ``when``.
 
-        In office: the first active term. After an office: ELI ("former officials").
-        Before any office: the person's own ``sector`` (possibly empty).
+        In office: the first active term. Inside an uncertain window of a term (see the
+        module doc): empty sector, ``uncertain``. After an office: ELI ("former
+        officials"). Before any office: the person's own ``sector`` (possibly empty).
         """
         p = self.people.get(person) if isinstance(person, str) else person
         if p is None:
@@ -326,6 +373,9 @@ class ActorKB:
         if active:
             t = active[0]
             return PersonRole(t.code or p.code, t.sector, t.office)
+        maybe = [t for t in p.terms if t.possible(when)]
+        if maybe:
+            return PersonRole(maybe[0].code or p.code, "", maybe[0].office, uncertain=True)
         past = [t for t in p.terms if t.end is not None and t.end <= when]
         if past:
             last = max(past, key=lambda t: t.end or date.min)
@@ -347,6 +397,74 @@ def _as_date(value: Any, label: str, key: str, name: str) -> date | None:
         except ValueError:
             pass
     raise KnowledgeError(label, key, f"'{name}' must be a date YYYY-MM-DD, got {value!r}")
+
+
+def _as_span(value: Any, label: str, key: str, name: str) -> tuple[date, date] | None:
+    """A full or partial date as (first possible day, first day after it).
+
+    ``2005-03-14`` -> (2005-03-14, 2005-03-14); ``2005-03`` -> (2005-03-01, 2005-04-01);
+    ``2005`` -> (2005-01-01, 2006-01-01).
+    """
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value, value
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    parts = text.split("-")
+    try:
+        if len(parts) == 1 and len(text) == 4:
+            y = int(text)
+            return date(y, 1, 1), date(y + 1, 1, 1)
+        if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2:
+            y, m = int(parts[0]), int(parts[1])
+            return date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
+        if len(parts) == 3:
+            d = date.fromisoformat(text)
+            return d, d
+    except ValueError:
+        pass
+    raise KnowledgeError(label, key, f"'{name}' must be a date YYYY-MM-DD, YYYY-MM or YYYY, "
+                         f"got {value!r}")
+
+
+def _term(t: dict[str, Any], default_code: str, label: str, key: str,
+          orgs: dict[str, str]) -> Term:
+    """One validated :class:`Term` from a ``terms`` item (dates possibly partial).
+
+    ``orgs`` maps organisation keys to their codes: a term with ``org`` and no ``country``
+    takes the organisation's code.
+    """
+    start = _as_span(t.get("start"), label, key, "start")
+    end = _as_span(t.get("end"), label, key, "end")
+    checked = _as_span(t.get("checked"), label, key, "checked")
+    if checked is not None and end is not None:
+        raise KnowledgeError(label, key, f"term {t['office']!r} has both 'end' and 'checked' "
+                             "('checked' dates an open term)")
+    if start and end and (end[1] < start[0] or end[1] == start[0] and end[0] < end[1]):
+        raise KnowledgeError(label, key, f"term {t['office']!r} ends before it starts")
+    role = t.get("role") or ""
+    if role and role not in ROLE_CODES:
+        raise KnowledgeError(label, key, f"term {t['office']!r} has unknown role {role!r}; "
+                             f"allowed: {sorted(ROLE_CODES)}")
+    acting = t.get("acting", False)
+    if not isinstance(acting, bool):
+        raise KnowledgeError(label, key, f"term {t['office']!r}: 'acting' must be true/false")
+    sure_from = start[1] if start and start[1] != start[0] else None
+    sure_until: date | None = None
+    if end and end[0] != end[1]:
+        sure_until = end[0]
+    elif checked:
+        sure_until = checked[0] + timedelta(days=1)
+    if start and sure_until and sure_until < (sure_from or start[0]):
+        sure_until = sure_from or start[0]  # never certain: possible only
+    org = t.get("org") or ""
+    if org and org not in orgs:
+        raise KnowledgeError(label, key, f"term {t['office']!r}: unknown organisation {org!r} "
+                             "(an 'organisations' key)")
+    code = t.get("country") or (orgs[org] if org else default_code)
+    return Term(t["office"], t["sector"], code, start[0] if start else None,
+                end[1] if end else None, sure_from=sure_from, sure_until=sure_until,
+                role=role, acting=acting, org=org)
 
 
 def _check_dicts(label: str, key: str, field_name: str, items: list[dict[str, Any]],
@@ -395,16 +513,25 @@ def _forms(*texts: str) -> tuple[str, ...]:
 def load_actor_kb(dirs: Sequence[Path]) -> tuple[ActorKB, list[DataFile]]:
     """Load and index the actor knowledge files found in ``dirs``.
 
-    Later directories override entries with the same key (per kind). Raises
+    The files of one kind in one directory are merged (their keys must be unique across
+    them); later directories override entries with the same key (per kind). Raises
     :class:`~detente.errors.KnowledgeError` naming ``file -> key: problem``.
     """
     files: dict[str, list[DataFile]] = {}
     all_files: list[DataFile] = []
     for kind, schema in SCHEMAS.items():
-        for path in find_files(dirs, kind):
-            df = read_data_file(path, kind=kind, schema=schema)
-            files.setdefault(kind, []).append(df)
-            all_files.append(df)
+        for d in dirs:  # one directory is one layer: its files merge, keys unique across them
+            owner: dict[str, str] = {}
+            for path in find_files([d], kind):
+                df = read_data_file(path, kind=kind, schema=schema)
+                for e in df.entries:
+                    other = owner.setdefault(e["key"], df.path)
+                    if other != df.path:
+                        raise KnowledgeError(df.path, e["key"], f"duplicate {kind} key: also "
+                                             f"in {other} (keys are unique across the files "
+                                             "of one directory)")
+                files.setdefault(kind, []).append(df)
+                all_files.append(df)
     kb = _index(files)
     return kb, all_files
 
@@ -488,6 +615,7 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
                                      kind="office")
         b.add(e["title"], Hit("office", kb_key, e["sector"], ()))
 
+    org_codes = {k: e["code"] for k, (_, e) in _merge(files.get("organisations", [])).items()}
     people: dict[str, Person] = {}
     surnames: dict[str, list[str]] = {}
     for key, (df, e) in _merge(files.get("people", [])).items():
@@ -495,15 +623,9 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
         terms_raw = e.get("terms") or []
         _check_dicts(df.path, key, "terms", terms_raw,
                      {"office": True, "sector": True, "start": True, "end": False,
-                      "country": False})
-        terms = []
-        for t in terms_raw:
-            start = _as_date(t.get("start"), df.path, key, "start")
-            end = _as_date(t.get("end"), df.path, key, "end")
-            if start and end and end < start:
-                raise KnowledgeError(df.path, key, f"term {t['office']!r} ends before it starts")
-            terms.append(Term(t["office"], t["sector"], t.get("country") or e["country"],
-                              start, end))
+                      "country": False, "role": False, "acting": False, "checked": False,
+                      "org": False})
+        terms = [_term(t, e["country"], df.path, key, org_codes) for t in terms_raw]
         p = Person(key, kb_key, e["name"], e["country"], e.get("sector") or "", tuple(terms),
                    surname_alone=e.get("surname_alone") is not False,
                    wikidata=e.get("wikidata") or "")

@@ -597,7 +597,7 @@ def _bare_name(sent: Sentence, text: str, p: int, kb: ActorKB, state: _DocState,
                 return None
             return _from_known(sent, p, end, text, known, "coref-surname")
     if k - p == 1 and (k >= len(toks) or toks[k].pos != "PROPN"):
-        person = kb.by_surname(t.text)
+        person = kb.by_surname(t.text, state.when)
         if person is not None and t.ent_type in ("PERSON", "") :
             start, end = t.start, t.end
             ent = _person_entity(kb, person, when=state.when, text=t.text, start=start, end=end)

@@ -1,0 +1,157 @@
+"""The packaged office-holder knowledge is consistent, and resolves right at given dates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from detente.actorkb import ActorKB, Person, Term, load_actor_kb, norm
+from detente.knowledge import DATA_DIR, DataFile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def loaded() -> tuple[ActorKB, list[DataFile]]:
+    kb, files = load_actor_kb([DATA_DIR])
+    return kb, [f for f in files if f.kind == "people"]
+
+
+@pytest.fixture(scope="module")
+def kb(loaded: tuple[ActorKB, list[DataFile]]) -> ActorKB:
+    return loaded[0]
+
+
+def _sure(t: Term) -> tuple[date, date]:
+    return (t.sure_from or t.start or date.min, t.sure_until or t.end or date.max)
+
+
+def test_people_are_split_over_several_files(loaded: tuple[ActorKB, list[DataFile]]) -> None:
+    _, files = loaded
+    names = {Path(f.path).name for f in files}
+    assert "people.yaml" in names and "people-igo.yaml" in names
+    assert sum(len(f.entries) for f in files) == len(loaded[0].people)
+
+
+def test_people_every_entry_has_a_source_and_no_invented_url(
+        loaded: tuple[ActorKB, list[DataFile]]) -> None:
+    for f in loaded[1]:
+        assert f.source.strip()
+        for e in f.entries:
+            assert e["source"].strip(), (f.path, e["key"])
+            assert "http" not in e["source"], (f.path, e["key"])
+
+
+def test_people_terms_are_ordered(kb: ActorKB) -> None:
+    for p in kb.people.values():
+        for t in p.terms:
+            lo, hi = _sure(t)
+            assert t.start is not None, (p.key, t.office)
+            assert t.end is None or t.start < t.end, (p.key, t.office)
+            assert t.start <= lo and (t.end is None or hi <= t.end), (p.key, t.office)
+
+
+def _office_groups(kb: ActorKB) -> dict[tuple[str, str, str], list[tuple[Person, Term]]]:
+    groups: dict[tuple[str, str, str], list[tuple[Person, Term]]] = defaultdict(list)
+    for p in kb.people.values():
+        for t in p.terms:
+            if t.acting:
+                continue  # acting/interim holders may overlap the suspended holder
+            kinds = ("HOS", "HOG") if t.role == "HSG" else (t.role or t.office,)
+            for k in kinds:
+                groups[(t.code, t.org, k)].append((p, t))
+    return groups
+
+
+def test_people_single_holder_offices_do_not_overlap(kb: ActorKB) -> None:
+    clashes = []
+    for key, items in _office_groups(kb).items():
+        items.sort(key=lambda pt: _sure(pt[1]))
+        for (p1, t1), (p2, t2) in zip(items, items[1:], strict=False):
+            if _sure(t2)[0] < _sure(t1)[1]:
+                clashes.append(f"{key}: {p1.key} {t1.office} and {p2.key} {t2.office}")
+    assert not clashes, "\n".join(clashes)
+
+
+def test_people_roles_name_known_codes(kb: ActorKB) -> None:
+    for p in kb.people.values():
+        assert kb.country(p.code) is not None or p.code in {"IGO", "UNO", "EUR"}, p.key
+        for t in p.terms:
+            if t.role == "IOH":
+                assert t.org, (p.key, t.office)
+            elif t.role:
+                assert kb.country(t.code) is not None, (p.key, t.office, t.code)
+
+
+def test_people_names_are_unambiguous(kb: ActorKB) -> None:
+    """A full name or alias names one person; a bare surname at most one surname_alone."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for h_key, hits in kb.phrases.items():
+        for h in hits:
+            if h.feature == "person":
+                owners[h_key].add(h.ref)
+    shared = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not shared
+    for surname, keys in kb.surnames.items():
+        alone = [k for k in keys if kb.people[k].surname_alone]
+        assert len(alone) <= 1, (surname, alone)
+
+
+def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
+    roles = {role, "HSG"} if role in ("HOS", "HOG") else {role}
+    return sorted(p.key for p in kb.people.values() for t in p.terms
+                  if t.code == code and t.role in roles and t.active(when) and not t.acting)
+
+
+@pytest.mark.parametrize(
+    ("name", "when", "code", "sector", "office"),
+    [
+        ("Tony Blair", "2003-03-20", "GBR", "GOV", "Prime Minister"),
+        ("Tony Blair", "2008-01-01", "GBR", "ELI", "Prime Minister"),
+        ("Recep Tayyip Erdogan", "2010-05-01", "TUR", "GOV", "Prime Minister"),
+        ("Recep Tayyip Erdogan", "2020-05-01", "TUR", "GOV", "President"),
+        ("Jens Stoltenberg", "2020-01-01", "IGO", "GOV", "Secretary General"),
+        ("Jens Stoltenberg", "2002-06-01", "NOR", "ELI", "Prime Minister"),
+        ("Ursula von der Leyen", "2016-06-01", "DEU", "GOV", "Defence Minister"),
+        ("Kofi Annan", "2010-01-01", "UNO", "ELI", "Secretary-General"),
+        ("Abdullah Gul", "2005-01-01", "TUR", "GOV", "Foreign Minister"),
+        ("Mohammed bin Salman", "2023-01-01", "SAU", "GOV", "Crown Prince"),
+    ],
+)
+def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
+                            office: str) -> None:
+    p = kb.find_person(name)
+    assert p is not None, name
+    role = kb.role_at(p, date.fromisoformat(when))
+    assert (role.code, role.sector, role.office) == (code, sector, office)
+
+
+@pytest.mark.parametrize(
+    ("code", "role", "when", "keys"),
+    [
+        ("USA", "HOS", "2010-06-01", ["obama"]),
+        ("TUR", "HOG", "2015-01-01", ["davutoglu"]),
+        ("TUR", "HOG", "2020-01-01", ["erdogan"]),  # executive presidency from 2018-07-09
+        ("SAU", "HOG", "2020-01-01", ["king-salman"]),
+        ("SAU", "HOG", "2023-01-01", ["mbs"]),
+    ],
+)
+def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
+                                 keys: list[str]) -> None:
+    assert _who(kb, code, role, date.fromisoformat(when)) == keys
+
+
+def test_people_surname_prefers_the_holder_in_office(kb: ActorKB) -> None:
+    assert kb.by_surname("Erdogan", date(2019, 1, 1)) is kb.people["erdogan"]
+    assert kb.by_surname(norm("Clinton"), date(2010, 1, 1)) is None
+
+
+def test_people_coverage_doc_is_current() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "people_coverage.py"),
+                           "--check"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
