@@ -26,7 +26,8 @@ which the events coder matches against the subjects and objects of trigger verbs
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,7 @@ from .actorkb import ActorEntry, ActorKB, Hit, ObjectEntry, Person, fold, norm
 from .records import (
     Annotations,
     Entity,
+    Event,
     EventObject,
     Mention,
     ObjectMention,
@@ -69,9 +71,55 @@ SPEECH_LEMMAS = frozenset({"say", "tell", "add", "state", "stress", "emphasize",
                            "underline", "urge", "continue", "conclude", "ask"})
 WE_WORDS = frozenset({"we", "our", "us", "ours", "ourselves"})
 I_WORDS = frozenset({"i", "me", "my", "mine", "myself"})
+HE_SHE = frozenset({"he", "she"})
 OPEN_QUOTES = frozenset({"\u201c", "``"})
 CLOSE_QUOTES = frozenset({"\u201d", "''"})
 MAX_NAME_TOKENS = 4
+
+RULES: dict[str, str] = {
+    "country-name": "a country's name or variant",
+    "capital-metonym": "a capital standing for its government (\"Ankara said\")",
+    "seat-metonym": "a seat of power standing for an institution (\"the Kremlin\", "
+                    "\"the Pentagon\")",
+    "igo-name": "an international organisation's name or alias",
+    "group-name": "a named group, party or national institution",
+    "country-adjective": "a country adjective",
+    "country-name+role": "a country plus a role word or title (\"Turkey's army\")",
+    "country-adjective+role": "a country adjective plus a role word or title "
+                              "(\"Turkish troops\")",
+    "capital-metonym+role": "a capital plus a role word",
+    "seat-metonym+role": "a seat of power plus a role word (\"White House officials\")",
+    "igo-name+role": "an organisation plus a role word (\"NATO officials\")",
+    "group-name+role": "a group plus a role word (\"Hamas fighters\")",
+    "compound": "conjoined actors read as a list (\"the US and Turkey\")",
+    "descriptor+name": "a descriptor (country/organisation and title) before a name "
+                       "(\"Turkish President Recep Tayyip Erdogan\")",
+    "title+person": "a title before a known person's name, resolved at the date",
+    "person-name": "a known person's full name or alias, resolved at the date",
+    "person-surname": "a known person's surname alone (unambiguous in the knowledge)",
+    "coref-surname": "a name introduced earlier in the document",
+    "coref-name": "a name introduced earlier in the document",
+    "title+name": "a title before an unknown name (sector from the title)",
+    "office+name": "a country-specific office before a name (\"Secretary of State X\")",
+    "office-title": "a country-specific office title (\"the Secretary of State\")",
+    "coref-title": "a title referring back to its holder named earlier (\"the president\")",
+    "role-word": "a role word with no country (sector only: \"the rebels\")",
+    "collective-ref": "a collective noun referring back to an organisation named earlier "
+                      "(\"the alliance\" after NATO)",
+    "quote-speaker": "a first-person pronoun inside a quotation: the quoted speaker",
+    "pronoun-they": "subject \"they\": the last plural or collective subject",
+    "pronoun-person": "subject \"he\"/\"she\": the last person named",
+}
+"""What each resolution rule (``Mention.rule``) means; ``detente actors resolve`` shows it."""
+
+
+def describe_rule(rule: str) -> str:
+    """A sentence explaining ``rule`` (compound rules are explained part by part)."""
+    if rule in RULES:
+        return RULES[rule]
+    if rule.endswith("+compound"):
+        return describe_rule(rule[: -len("+compound")]) + "; conjoined, read as a list"
+    return rule
 
 
 # -- units -----------------------------------------------------------------------------
@@ -394,9 +442,13 @@ def _build_mention(sent: Sentence, text: str, ch: _Chain, kb: ActorKB, state: _D
             etext = surface if len(ch.mods) == 1 else m.text
             es, ee = (start, end) if len(ch.mods) == 1 else (m.start, m.end)
             pname = ch.person.name if ch.person else name_text
-            entities.append(_entry_entity(kb, entry, sector=msector, text=etext, start=es,
-                                          end=ee, when=when, office=office if is_title else "",
-                                          name=pname))
+            ent = _entry_entity(kb, entry, sector=msector, text=etext, start=es, end=ee,
+                                when=when, office=office if is_title else "", name=pname)
+            if ch.person is not None and len(ch.mods) == 1 and ch.person.code == entry.code:
+                # "Turkish President Erdogan": the descriptor gives the role, the person
+                # entry is the knowledge behind the name
+                ent = replace(ent, kb_key=ch.person.kb_key, wikidata=ch.person.wikidata)
+            entities.append(ent)
         feat = ch.mods[0].hit.feature
         if ch.name:
             rule = "descriptor+name"
@@ -510,8 +562,26 @@ def _remember(m: Mention, ch: _Chain, text: str, sent: Sentence, state: _DocStat
         state.names[norm(name)] = m.entities
         if words:
             state.names[norm(words[-1])] = m.entities
-    if is_title and office and len(m.entities) == 1 and m.entities[0].code and ch.name:
-        state.offices[norm(office)] = m.entities
+    if is_title and office and len(m.entities) == 1 and m.entities[0].code and \
+            (ch.name or ch.mods):
+        # "Foreign Minister X", "the Turkish president": later "the minister", "the president"
+        _remember_office(state, office, m.entities)
+    elif len(m.entities) == 1 and m.entities[0].office and m.entities[0].code:
+        _remember_office(state, m.entities[0].office, m.entities)
+
+
+_TITLE_HEAD_BLOCK = frozenset({"vice", "deputy", "prime", "former", "acting", "interim",
+                               "assistant", "under", "state"})
+
+
+def _remember_office(state: _DocState, office: str, ents: tuple[Entity, ...]) -> None:
+    """Remember who holds ``office`` in this document, under its full title and, for a
+    portfolio title ("foreign minister"), under its head noun ("the minister")."""
+    key = norm(office)
+    state.offices[key] = ents
+    words = key.split()
+    if len(words) > 1 and words[0] not in _TITLE_HEAD_BLOCK and words[-1] not in ("of",):
+        state.offices[words[-1]] = ents
 
 
 # -- the stage -------------------------------------------------------------------------
@@ -604,6 +674,8 @@ def _bare_name(sent: Sentence, text: str, p: int, kb: ActorKB, state: _DocState,
             m = Mention(sentence=sent.index, token_start=p, token_end=p + 1, start=start,
                         end=end, text=t.text, entities=(ent,), rule="person-surname", head=p)
             state.names[norm(t.text)] = m.entities
+            if ent.office and ent.code:
+                _remember_office(state, ent.office, m.entities)
             return m
     return None
 
@@ -794,8 +866,37 @@ def _pronoun_mentions(doc: ParsedArticle, mentions: list[Mention], kb: ActorKB
                 ante = _antecedent(sents, n, t, by_sent, speaker if row[t.i] else None)
                 if ante is not None:
                     out.append(_pronoun(s, t, ante.entities, "pronoun-they"))
+                    by_sent.setdefault(s.index, []).append(out[-1])
+            elif low in HE_SHE and t.dep in ("nsubj", "nsubjpass"):
+                ante = _person_antecedent(sents, n, t, by_sent,
+                                          speaker if row[t.i] else None)
+                if ante is not None:
+                    out.append(_pronoun(s, t, ante.entities, "pronoun-person"))
+                    by_sent.setdefault(s.index, []).append(out[-1])
     del text
     return out
+
+
+def _person_antecedent(sents: list[Sentence], n: int, t: Token,
+                       by_sent: dict[int, list[Mention]], speaker: Mention | None
+                       ) -> Mention | None:
+    """The person a subject "he"/"she" refers to: in the nearest of this sentence (before
+    the pronoun) and the two before it that names a resolved person, the one that is a
+    subject, else the last one. Inside a quotation the speaker is never the antecedent."""
+    for k in (n, n - 1, n - 2):
+        if k < 0:
+            continue
+        s = sents[k]
+        people = [m for m in by_sent.get(s.index, [])
+                  if (k < n or m.token_end <= t.i) and len(m.entities) == 1
+                  and m.entities[0].code and _is_person_mention(m)
+                  and not (speaker is not None and m.entities == speaker.entities)]
+        if not people:
+            continue
+        people.sort(key=lambda m: m.token_start)
+        subjects = [m for m in people if s.tokens[m.head].dep in ("nsubj", "nsubjpass")]
+        return (subjects or people)[-1]
+    return None
 
 
 def _is_person_mention(m: Mention) -> bool:
@@ -839,3 +940,59 @@ def _antecedent(sents: list[Sentence], n: int, t: Token, by_sent: dict[int, list
         if head.tag in ("NNS", "NNPS") or len(m.entities) > 1:
             return m
     return None
+
+
+# -- resolution at the event date ------------------------------------------------------
+
+
+def person_of(kb: ActorKB, entity: Entity) -> Person | None:
+    """The knowledge person an entity was resolved to (by its ``kb_key``), if any."""
+    _, _, key = entity.kb_key.partition(":")
+    p = kb.people.get(key) if key else None
+    return p if p is not None and p.kb_key == entity.kb_key else None
+
+
+def at_date(entities: tuple[Entity, ...], *, kb: ActorKB, published: date, when: date
+            ) -> tuple[Entity, ...]:
+    """Re-resolve known people at the event date ``when``.
+
+    The actors stage resolves people at the publication date. An entity whose code,
+    sector and office are what the knowledge gives for that person on ``published`` (so
+    they came from the dated terms, not from words in the text such as "former") takes
+    the role the person held on ``when`` instead: a president reported in 2021 doing
+    something in 2012 gets the office held in 2012; someone who left office before the
+    event is ELI; someone not yet in office has their own sector.
+    """
+    if when == published:
+        return entities
+    out: list[Entity] = []
+    changed = False
+    for e in entities:
+        p = person_of(kb, e)
+        if p is not None:
+            then = kb.role_at(p, published)
+            if (e.code, e.sector, e.office) == (then.code, then.sector, then.office):
+                role = kb.role_at(p, when)
+                if (role.code, role.sector, role.office) != (e.code, e.sector, e.office):
+                    e = replace(e, code=role.code, sector=role.sector, office=role.office,
+                                cameo=kb.cameo(role.code, role.sector) if role.code else "")
+                    changed = True
+        out.append(e)
+    return tuple(out) if changed else entities
+
+
+def events_at_date(events: Iterable[Event], *, kb: Any) -> Iterator[Event]:
+    """Each event with its known people resolved at the event's own date (see
+    :func:`at_date`); events whose date is unknown or the publication date pass as they
+    are. ``kb`` is a :class:`~detente.knowledge.Knowledge` or an ActorKB."""
+    akb: ActorKB = kb if isinstance(kb, ActorKB) else kb.actors
+    for ev in events:
+        if ev.date == ev.published or ev.date_precision == "unknown":
+            yield ev
+            continue
+        actor = at_date(ev.actor, kb=akb, published=ev.published, when=ev.date)
+        recipient = at_date(ev.recipient, kb=akb, published=ev.published, when=ev.date)
+        if actor is ev.actor and recipient is ev.recipient:
+            yield ev
+        else:
+            yield replace(ev, actor=actor, recipient=recipient)

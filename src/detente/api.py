@@ -152,6 +152,40 @@ def code(
     return events
 
 
+def resolve_actors(
+    text: str,
+    *,
+    date: Date | str,
+    kb_dirs: Sequence[Path | str] = (),
+) -> builtins.list[dict[str, object]]:
+    """Find and resolve the actor mentions of ``text`` published on ``date``, with the rule
+    and the knowledge entry behind each entity (``detente actors resolve``).
+
+    One dict per mention, in text order: ``sentence``, ``text``, ``start``, ``end``,
+    ``rule``, ``explanation`` and ``entities``; each entity carries its code, sector, CAMEO
+    code, office, name and ``knowledge`` (file, kind, version, key, source note) or None
+    for entities that come from role words alone.
+    """
+    from dataclasses import asdict
+
+    from .actors import annotate, describe_rule
+    from .nlp import parse_article
+
+    kb = knowledge(kb_dirs)
+    art = make_article(text, date=date)
+    ann = annotate(parse_article(art), kb=kb)
+    rows: builtins.list[dict[str, object]] = []
+    for m in ann.mentions:
+        ents = []
+        for e in m.entities:
+            d = asdict(e)
+            d["knowledge"] = kb.explain(e.kb_key) if e.kb_key else None
+            ents.append(d)
+        rows.append({"sentence": m.sentence, "text": m.text, "start": m.start, "end": m.end,
+                     "rule": m.rule, "explanation": describe_rule(m.rule), "entities": ents})
+    return rows
+
+
 def open(path: Path | str | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
     """Open (creating if needed) a detente store; ``None`` means ``$DETENTE_DB`` or
     ``./detente.duckdb``."""

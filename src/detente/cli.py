@@ -477,9 +477,46 @@ def dyad(
     _emit(rows, f"{actor} -> {recipient} by {by}", as_json)
 
 
-actors_app = typer.Typer(help="Actors: the most active, and (later) resolution.",
+actors_app = typer.Typer(help="Actors: resolution of mentions, the most active.",
                          no_args_is_help=True)
 app.add_typer(actors_app, name="actors")
+
+
+@actors_app.command("resolve")
+def actors_resolve(
+    text: Annotated[str, typer.Argument(help="Text to resolve ('-' reads standard input).")],
+    date: Annotated[str, typer.Option("--date", help="Publication date YYYY-MM-DD (people "
+                                      "are resolved at this date).")],
+    kb: KbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Resolve the actors in TEXT, showing the rule and knowledge entry behind each."""
+    if text == "-":
+        text = sys.stdin.read()
+    try:
+        rows = api.resolve_actors(text, date=date, kb_dirs=kb or ())
+    except DetenteError as exc:
+        report_error(exc)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, default=str) + "\n")
+        return
+    out.print(f"{len(rows)} actor mentions, resolved at {date}")
+    for r in rows:
+        out.print(f"\n[{r['sentence']}:{r['start']}-{r['end']}] {r['text']!r}", markup=False)
+        out.print(f"    rule {r['rule']}: {r['explanation']}", markup=False)
+        ents: list[dict[str, Any]] = r["entities"]  # type: ignore[assignment]
+        for e in ents:
+            who = " / ".join(x for x in (e["office"], e["name"]) if x)
+            out.print(f"    -> {e['code'] or '-'} {e['sector'] or '-'} "
+                      f"(CAMEO {e['cameo'] or '-'})" + (f"  {who}" if who else ""),
+                      markup=False)
+            k = e.get("knowledge")
+            if k:
+                out.print(f"       knowledge: {k['file']} -> {k['key']} (version "
+                          f"{k['version']}); source: {k['source']}", markup=False)
+            else:
+                out.print("       knowledge: none (sector from role words)", markup=False)
 
 
 @actors_app.command("top")

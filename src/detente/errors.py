@@ -127,6 +127,15 @@ class KnowledgeError(DetenteError):
                          problem=problem)
 
 
+class ConfigError(DetenteError):
+    """The configuration file (``detente.toml`` or ``$DETENTE_CONFIG``) is missing or
+    malformed."""
+
+    code = "E310"
+    http_status = 500
+    default_hint = "fix the config file named above"
+
+
 # -- store --------------------------------------------------------------------------
 
 

@@ -897,8 +897,10 @@ def code_events(doc: ParsedArticle, ann: Annotations, *, kb: Any,
 
     Raises :class:`~detente.errors.UnknownName` for a coder not in :data:`CODERS`.
     """
+    from .actors import events_at_date
+
     fn = CODERS.get(coder)
     if fn is None:
         raise UnknownName(f"unknown coder {coder!r}", hint=f"coders: {', '.join(sorted(CODERS))}",
                           name=coder, kind="coder")
-    return fn(doc, ann, kb=kb)
+    return events_at_date(fn(doc, ann, kb=kb), kb=kb)

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from .errors import KnowledgeError
+from .errors import ConfigError, KnowledgeError
 
 DATA_DIR = Path(str(resources.files("detente") / "data"))
 
@@ -244,14 +244,96 @@ class Knowledge:
     lexicon: Any
     """:class:`detente.lexicon.Lexicon`: event triggers, objects (weapon systems)."""
     files: tuple[DataFile, ...] = ()
+    dirs: tuple[str, ...] = ()
+    """The user directories loaded after the packaged data (config, then ``--kb``)."""
+
+    def explain(self, kb_key: str) -> dict[str, Any] | None:
+        """The knowledge entry behind an entity's ``kb_key`` (``file-stem:key``): its file,
+        kind, version, key, source note and fields; the last file defining it wins, as at
+        load. None when no loaded file has it."""
+        stem, _, key = kb_key.partition(":")
+        found: tuple[DataFile, dict[str, Any]] | None = None
+        for f in self.files:
+            if Path(f.path).stem != stem:
+                continue
+            for e in f.entries:
+                if e["key"] == key:
+                    found = (f, e)
+        if found is None:
+            return None
+        f, e = found
+        fields = {k: v for k, v in e.items() if v is not None and k not in ("key", "source")}
+        return {"file": f.path, "kind": f.kind, "version": f.version, "key": key,
+                "source": e["source"], "fields": fields}
 
 
-def load_knowledge(extra_dirs: Sequence[Path | str] = ()) -> Knowledge:
-    """Load the packaged knowledge plus any user directories, validated.
+CONFIG_ENV = "DETENTE_CONFIG"
+"""Environment variable naming a config file (else ``./detente.toml`` when present)."""
+KB_ENV = "DETENTE_KB"
+"""Environment variable listing knowledge directories, separated by ``os.pathsep``."""
+CONFIG_FILE = "detente.toml"
 
-    Cached per set of directories: loading twice in one process costs nothing.
+
+def _config_error(path: Path, problem: str) -> ConfigError:
+    return ConfigError(f"{path}: {problem}", path=str(path),
+                       hint="the config file holds [knowledge] dirs = [\"DIR\", ...]")
+
+
+def configured_dirs(*, env: Mapping[str, str] | None = None,
+                    cwd: Path | None = None) -> list[Path]:
+    """User knowledge directories named by configuration, in load order.
+
+    First the config file: ``$DETENTE_CONFIG`` if set, else ``detente.toml`` in ``cwd``
+    when it exists, with a ``[knowledge]`` table whose ``dirs`` lists directories
+    (relative ones are relative to the config file). Then ``$DETENTE_KB``, directories
+    separated by ``os.pathsep``. ``--kb`` directories come after both, so the command
+    line wins. Raises :class:`~detente.errors.ConfigError` for a missing or malformed
+    config file.
     """
-    return _load_cached(tuple(str(Path(d).resolve()) for d in extra_dirs))
+    import os
+    import tomllib
+
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    dirs: list[Path] = []
+    named = env.get(CONFIG_ENV, "").strip()
+    path = Path(named).expanduser() if named else cwd / CONFIG_FILE
+    if named and not path.is_absolute():
+        path = cwd / path
+    if named and not path.is_file():
+        raise _config_error(path, f"${CONFIG_ENV} names a file that does not exist")
+    if path.is_file():
+        try:
+            conf = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise _config_error(path, f"not a valid TOML file: {exc}") from exc
+        section = conf.get("knowledge", {})
+        if not isinstance(section, dict):
+            raise _config_error(path, "[knowledge] must be a table")
+        listed = section.get("dirs", [])
+        if isinstance(listed, str):
+            listed = [listed]
+        if not isinstance(listed, list) or not all(isinstance(d, str) for d in listed):
+            raise _config_error(path, "[knowledge] dirs must be a list of directory names")
+        for d in listed:
+            p = Path(d).expanduser()
+            dirs.append(p if p.is_absolute() else path.parent / p)
+    for d in env.get(KB_ENV, "").split(os.pathsep):
+        if d.strip():
+            p = Path(d.strip()).expanduser()
+            dirs.append(p if p.is_absolute() else cwd / p)
+    return dirs
+
+
+def load_knowledge(extra_dirs: Sequence[Path | str] = (), *, config: bool = True) -> Knowledge:
+    """Load the packaged knowledge plus user directories, validated.
+
+    With ``config`` (the default) the directories named by :func:`configured_dirs`
+    come before ``extra_dirs``. Cached per set of directories: loading twice in one
+    process costs nothing.
+    """
+    dirs = [*(configured_dirs() if config else ()), *extra_dirs]
+    return _load_cached(tuple(dict.fromkeys(str(Path(d).resolve()) for d in dirs)))
 
 
 @cache
@@ -272,4 +354,4 @@ def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
     from . import __version__
 
     return Knowledge(version=f"{__version__}+kb.{fingerprint(files)}", actors=actors,
-                     ontology=ontology, lexicon=lexicon, files=files)
+                     ontology=ontology, lexicon=lexicon, files=files, dirs=extra_dirs)
