@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import BadDate, EmptyText, UsageError
 from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, Reject
@@ -186,11 +186,14 @@ def resolve_actors(
     return rows
 
 
-def open(path: Path | str | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
+def open(path: Path | str | Store | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
     """Open (creating if needed) a detente store; ``None`` means ``$DETENTE_DB`` or
-    ``./detente.duckdb``."""
+    ``./detente.duckdb``. Given an open :class:`~detente.store.Store` (as the HTTP API
+    does), every facade function uses it and leaves it open."""
     from .store import Store
 
+    if isinstance(path, Store):
+        return path.borrow()
     return Store(path, read_only=read_only)
 
 
@@ -209,12 +212,15 @@ class IngestSummary:
     sentences: int = 0
     seconds: float = 0.0
     reject_codes: dict[str, int] = field(default_factory=dict)
+    article_ids: builtins.list[str] = field(default_factory=builtins.list)
+    """Ids of the articles read, newly stored or already present, in input order."""
 
     def to_dict(self) -> dict[str, object]:
         return {"articles": self.articles, "duplicates": self.duplicates,
                 "near_duplicates": self.near_duplicates, "events": self.events,
                 "rejected": self.rejected, "sentences": self.sentences,
-                "seconds": round(self.seconds, 3), "reject_codes": dict(self.reject_codes)}
+                "seconds": round(self.seconds, 3), "reject_codes": dict(self.reject_codes),
+                "article_ids": builtins.list(self.article_ids)}
 
 
 ProgressFn = Callable[[int, int], None]
@@ -224,7 +230,7 @@ ProgressFn = Callable[[int, int], None]
 def ingest(
     paths: Sequence[str | Path],
     *,
-    db: Path | str | None = None,
+    db: Path | str | Store | None = None,
     fmt: str | None = None,
     date: Date | str | None = None,
     fields: object | None = None,
@@ -279,6 +285,7 @@ def ingest(
         def fresh() -> Iterator[Article | Reject]:
             for it in items:
                 if isinstance(it, Article):
+                    summary.article_ids.append(it.id)
                     if it.id in seen_in_run or store.has_article(it.id):
                         summary.duplicates += 1
                         continue
@@ -309,7 +316,8 @@ def ingest(
     return summary
 
 
-def rebuild_dedup(*, db: Path | str | None = None, config: DedupConfig | None = None,
+def rebuild_dedup(*, db: Path | str | Store | None = None,
+                  config: DedupConfig | None = None,
                   batch_size: int = 500) -> dict[str, int]:
     """Recompute article links and event clusters over the whole store (for example
     after changing the window or thresholds). Articles are replayed in publication
@@ -343,7 +351,7 @@ def rebuild_dedup(*, db: Path | str | None = None, config: DedupConfig | None = 
     return {"near_duplicates": links, **counts}
 
 
-def clusters(*, db: Path | str | None = None, actor: str | None = None,
+def clusters(*, db: Path | str | Store | None = None, actor: str | None = None,
              recipient: str | None = None, event_type: str | None = None,
              min_articles: int = 1, limit: int = 100) -> builtins.list[dict[str, object]]:
     """Canonical events (clusters of reports) with mention, article and source counts."""
@@ -352,13 +360,14 @@ def clusters(*, db: Path | str | None = None, actor: str | None = None,
                               min_articles=min_articles, limit=limit)
 
 
-def cluster(cluster_id: str, *, db: Path | str | None = None) -> dict[str, object]:
+def cluster(cluster_id: str, *, db: Path | str | Store | None = None) -> dict[str, object]:
     """One canonical event with its mentions."""
     with open(db, read_only=True) as store:
         return store.cluster(cluster_id)
 
 
-def dyad(actor: str, recipient: str, *, db: Path | str | None = None, by: str = "month",
+def dyad(actor: str, recipient: str, *, db: Path | str | Store | None = None,
+         by: str = "month",
          both_directions: bool = False, include_uncertain: bool = False,
          since: Date | None = None, until: Date | None = None) -> builtins.list[dict[str, object]]:
     """Counts by quad class, Goldstein mean/sum and intensity per period for a dyad."""
@@ -367,7 +376,7 @@ def dyad(actor: str, recipient: str, *, db: Path | str | None = None, by: str = 
                                  include_uncertain=include_uncertain, since=since, until=until)
 
 
-def top_actors(*, db: Path | str | None = None, role: str = "actor", limit: int = 20,
+def top_actors(*, db: Path | str | Store | None = None, role: str = "actor", limit: int = 20,
                since: Date | None = None, until: Date | None = None,
                ) -> builtins.list[dict[str, object]]:
     """The most frequent actors (or recipients) and their cooperation/conflict mix."""
@@ -375,14 +384,15 @@ def top_actors(*, db: Path | str | None = None, role: str = "actor", limit: int 
         return store.top_actors(role=role, limit=limit, since=since, until=until)
 
 
-def network(*, db: Path | str | None = None, min_events: int = 1, since: Date | None = None,
-            until: Date | None = None) -> dict[str, builtins.list[dict[str, object]]]:
+def network(*, db: Path | str | Store | None = None, min_events: int = 1,
+            since: Date | None = None, until: Date | None = None,
+            ) -> dict[str, builtins.list[dict[str, object]]]:
     """Directed actor network (nodes and weighted edges)."""
     with open(db, read_only=True) as store:
         return store.network(min_events=min_events, since=since, until=until)
 
 
-def alerts(*, db: Path | str | None = None, by: str = "month", window: int = 6,
+def alerts(*, db: Path | str | Store | None = None, by: str = "month", window: int = 6,
            k: float = 2.0, min_events: int = 3) -> builtins.list[dict[str, object]]:
     """Dyad-periods whose conflict share or Goldstein mean left their recent range
     (method: :mod:`detente.analytics`)."""
@@ -399,3 +409,83 @@ def event_dicts(events: Iterable[Event]) -> builtins.list[dict[str, object]]:
     from .formats import plover_dict
 
     return [plover_dict(e) for e in events]
+
+
+# -- serving: what the HTTP API and the dashboard call, over one open store ----------------
+
+
+def open_for_serving(path: Path | str | None = None, *, read_only: bool = False) -> Store:
+    """Open a store for the HTTP API: created if missing (unless ``read_only``), with the
+    indexes that keep per-event lookups fast."""
+    store = open(path, read_only=read_only)
+    store.ensure_serving_indexes()
+    return store
+
+
+def event_page(store: Store, *, after: tuple[Date, str] | None = None, limit: int = 50,
+               **filters: object) -> builtins.list[dict[str, Any]]:
+    """One page of events, newest first (see :meth:`detente.store.Store.event_page`)."""
+    return store.event_page(after=after, limit=limit, **filters)  # type: ignore[arg-type]
+
+
+def event_detail(store: Store, event_id: str) -> dict[str, object]:
+    """One event with its entities and objects, its article (without text) and the other
+    reports of the same real-world event (its cluster's mentions)."""
+    event = store.event(event_id)
+    art = store.article(str(event["article_id"]))
+    art.pop("text", None)
+    cluster_id = store.event_cluster_id(event_id)
+    mentions: builtins.list[dict[str, object]] = []
+    if cluster_id is not None:
+        mentions = [m for m in store.cluster(cluster_id)["mentions_list"]
+                    if m["event_id"] != event_id]
+    return {"event": event, "article": art, "cluster_id": cluster_id, "mentions": mentions}
+
+
+def article_detail(store: Store, article_id: str) -> dict[str, object]:
+    """One article with its text and all its events (offsets index the text)."""
+    return {"article": store.article(article_id), "events": store.article_events(article_id)}
+
+
+def actor_profile(store: Store, code: str, *, kb: Knowledge | None = None,
+                  partners: int = 10) -> dict[str, object]:
+    """What detente knows about an actor code: knowledge-base entries it resolves to,
+    office-holders of it with their dated terms, how often it occurs in the store, the
+    names and surface texts that resolved to it, and its top partners."""
+    kb = kb or knowledge()
+    code = code.strip().upper()
+    actors = kb.actors
+    entries = sorted((e for e in actors.entries.values() if e.code == code
+                      and e.kind != "office"),
+                     key=lambda e: (not e.kb_key.endswith(":" + code), e.kb_key))
+    resolution = [{"kb_key": e.kb_key, "name": e.name, "kind": e.kind, "cameo": e.cameo,
+                   "sector": e.sector} for e in entries]
+    people = []
+    for p in actors.people.values():
+        terms = [t for t in p.terms if (t.code or p.code) == code]
+        if not terms:
+            continue
+        people.append({"name": p.name, "wikidata": p.wikidata, "kb_key": p.kb_key,
+                       "terms": [{"office": t.office, "sector": t.sector, "start": t.start,
+                                  "end": t.end} for t in terms]})
+    people.sort(key=lambda p: max((t["start"] or Date.min) for t in p["terms"]),  # type: ignore[index]
+                reverse=True)
+    stats = store.actor_stats(code)
+    if not resolution and not people and not stats["events"]:
+        from .errors import NotFound
+
+        raise NotFound(f"no actor {code!r} in the knowledge base or the store", id=code,
+                       hint="list actors with GET /actors or `detente actors top`")
+    name = resolution[0]["name"] if resolution else (
+        stats["surfaces"][0]["name"] if stats["surfaces"] else code)
+    return {"code": code, "name": name, "resolution": resolution, "offices": people,
+            **stats, "partners": store.actor_partners(code, limit=partners)}
+
+
+def ingest_stream(stream: BinaryIO, *, store: Store, fmt: str | None = None,
+                  date: Date | str | None = None, kb_dirs: Sequence[Path | str] = (),
+                  coder: str = DEFAULT_CODER) -> IngestSummary:
+    """Ingest the articles in one in-memory stream (an HTTP upload or body) into an open
+    store; the same readers, coder and dedup as :func:`ingest`."""
+    return ingest(["-"], db=store, fmt=fmt, date=date, kb_dirs=kb_dirs, coder=coder,
+                  stdin=stream)

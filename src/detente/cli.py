@@ -660,6 +660,77 @@ def eval_(
         out.print(part)
 
 
+@command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 serves this "
+                                      "machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(envvar="DETENTE_TOKEN", help="Bearer token "
+                                              "that writes (code, ingest) must send; "
+                                              "required unless --host is loopback or "
+                                              "--read-only.")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Refuse every write; open "
+                                            "the store read-only.")] = False,
+    max_body: Annotated[int, typer.Option(help="Largest request body in bytes.")] = 10_000_000,
+    max_page: Annotated[int, typer.Option(help="Largest page size of list endpoints.")] = 500,
+    rate_limit: Annotated[int, typer.Option(help="Requests per minute per client address "
+                                            "(0: no limit).")] = 1200,
+    query_timeout: Annotated[float, typer.Option(help="Seconds a query may run (0: no "
+                                                 "limit).")] = 10.0,
+    cors_origin: Annotated[list[str] | None, typer.Option(help="Web origin allowed to call "
+                                                          "the API from a browser "
+                                                          "(repeatable); none by "
+                                                          "default.")] = None,
+    kb: KbOpt = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) and the dashboard (/).
+
+    Needs the `web` extra (pip install 'detente[web]').
+    """
+    from .server import ServerConfig
+    from .server import serve as run_server
+
+    if max_body < 1 or max_page < 1 or rate_limit < 0 or query_timeout < 0:
+        raise UsageError("--max-body and --max-page must be >= 1, --rate-limit and "
+                         "--query-timeout >= 0")
+    config = ServerConfig(db=db, host=host, token=token or None, read_only=read_only,
+                          max_body=max_body, max_page=max_page, rate_limit=rate_limit,
+                          query_timeout=query_timeout, cors_origins=tuple(cors_origin or ()),
+                          kb_dirs=tuple(str(k) for k in kb or ()))
+    writes = {"disabled": "writes disabled", "token": "writes need the token",
+              "open": "writes open to this machine"}[config.writes]
+    err.print(f"detente serving http://{host}:{port}/ (dashboard /, API docs /docs; "
+              f"{writes}); Ctrl-C stops", markup=False)
+    run_server(config, port=port, log_level=log_level)
+
+
+@command("get")
+def get_(
+    path: Annotated[str, typer.Argument(help="API path with query, e.g. "
+                                        "'/events?actor=USA&limit=5'.")],
+    db: DbOpt = None,
+) -> None:
+    """Run one GET request against the HTTP API in process and print the JSON answer.
+
+    Exit status 1 when the API answers with an error.
+    """
+    from .server import ServerConfig
+    from .server import get as http_get
+
+    status, body, _ctype = http_get(path, config=ServerConfig(db=db, rate_limit=0))
+    sys.stdout.write(body.decode("utf-8", "replace") + "\n")
+    sys.stdout.flush()
+    if status >= 400:
+        try:
+            e = json.loads(body)["error"]
+            err.print(f"Error [{e['code']}]: {e['message']} ({e['hint']})", markup=False)
+        except (ValueError, KeyError, TypeError):
+            err.print(f"Error: HTTP {status}", markup=False)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: run the app, turning detente errors into clear messages."""
     try:

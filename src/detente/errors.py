@@ -11,6 +11,7 @@ fields as JSON. Codes are grouped by stage:
 - E4xx store (the DuckDB file)
 - E5xx usage (bad options, unknown names)
 - E6xx evaluation data
+- E7xx HTTP API (limits, authentication, routing, validation)
 """
 
 from __future__ import annotations
@@ -184,3 +185,110 @@ class EvalDataError(DetenteError):
     code = "E601"
     http_status = 400
     default_hint = "point --path at a directory laid out like ../shared/data/NAME"
+
+
+# -- HTTP API (E7xx) ----------------------------------------------------------------
+
+
+class HttpError(DetenteError):
+    """An HTTP request the API refuses (limits, authentication, routing, validation)."""
+
+    code = "E700"
+    http_status = 400
+    default_hint = "see /docs for the API reference"
+
+
+class RequestTooLarge(HttpError):
+    code = "E701"
+    http_status = 413
+    default_hint = "send a smaller body, or start the server with a larger --max-body"
+
+
+class RateLimited(HttpError):
+    code = "E702"
+    http_status = 429
+    default_hint = "slow down: retry after the number of seconds in the Retry-After header"
+
+
+class QueryTimeout(HttpError):
+    code = "E703"
+    http_status = 504
+    default_hint = "narrow the query (actor, dates, type), or raise --query-timeout"
+
+
+class Unauthorized(HttpError):
+    code = "E704"
+    http_status = 401
+    default_hint = "send the header 'Authorization: Bearer TOKEN' with the server's token"
+
+
+class WritesDisabled(HttpError):
+    code = "E705"
+    http_status = 403
+    default_hint = "this server was started with --read-only"
+
+
+class RouteNotFound(HttpError):
+    code = "E706"
+    http_status = 404
+    default_hint = "see /docs or /openapi.json for the available paths"
+
+
+class MethodNotAllowed(HttpError):
+    code = "E707"
+    http_status = 405
+    default_hint = "see /docs for the methods each path accepts"
+
+
+class InvalidRequest(HttpError):
+    """A query parameter, path parameter or body failed validation."""
+
+    code = "E708"
+    http_status = 422
+    default_hint = "fix the fields listed in 'errors'; /docs shows each parameter"
+
+
+class BadCursor(HttpError):
+    code = "E709"
+    http_status = 400
+    default_hint = "pass back the next_cursor of the previous page unchanged"
+
+
+class TokenRequired(HttpError):
+    """The server would accept writes from the network without a token."""
+
+    code = "E710"
+    http_status = 500
+    default_hint = ("set --token (or $DETENTE_TOKEN), listen on 127.0.0.1, or start with "
+                    "--read-only")
+
+
+class CrossOriginWrite(HttpError):
+    code = "E711"
+    http_status = 403
+    default_hint = "writes are accepted from the dashboard's own origin or --cors-origin only"
+
+
+class BadHost(HttpError):
+    code = "E712"
+    http_status = 400
+    default_hint = "reach the server as localhost or 127.0.0.1"
+
+
+class UnsupportedUpload(HttpError):
+    code = "E713"
+    http_status = 415
+    default_hint = ("upload .txt, .jsonl, .json, .csv, .tsv, .html, .rss, .atom or .xml, or "
+                    "name the format")
+
+
+class InternalError(HttpError):
+    code = "E714"
+    http_status = 500
+    default_hint = "this is a bug in detente; the server log has the traceback"
+
+
+class WebExtraMissing(DetenteError):
+    code = "E715"
+    http_status = 500
+    default_hint = "install the web extra: pip install 'detente[web]'"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +21,14 @@ from typing import Any
 import duckdb
 
 from .dedup import ArticleIndex, Cluster, DedupConfig
-from .errors import NotFound, SchemaMismatch, StoreError, StoreLocked, UsageError
+from .errors import (
+    NotFound,
+    QueryTimeout,
+    SchemaMismatch,
+    StoreError,
+    StoreLocked,
+    UsageError,
+)
 from .records import (
     Article,
     CodedArticle,
@@ -201,6 +210,8 @@ def _reject_id(r: Reject) -> str:
 class Store:
     """A detente DuckDB store. Use as a context manager or call :meth:`close`."""
 
+    _borrowed: bool = False
+
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.read_only = read_only
@@ -250,7 +261,16 @@ class Store:
         self.con.execute("COMMIT")
 
     def close(self) -> None:
-        self.con.close()
+        if not self._borrowed:
+            self.con.close()
+
+    def borrow(self) -> Store:
+        """This store under another name whose :meth:`close` does nothing (for code that
+        closes what it opens, handed a store someone else owns)."""
+        twin = object.__new__(Store)
+        twin.path, twin.read_only, twin.con = self.path, self.read_only, self.con
+        twin._borrowed = True
+        return twin
 
     def __enter__(self) -> Store:
         return self
@@ -701,6 +721,225 @@ class Store:
             "avg(goldstein) AS goldstein_mean FROM pairs GROUP BY ALL "
             "HAVING count(*) >= ? ORDER BY source, target, period")
         return self._dicts(sql, [by, min_events])
+
+    # -- serving: per-request connections, deadlines, keyset pages (HTTP API) ---------
+
+    def fork(self) -> Store:
+        """A handle on the same database with its own connection, for one thread or one
+        request (DuckDB connections must not be shared between threads)."""
+        twin = object.__new__(Store)
+        twin.path = self.path
+        twin.read_only = self.read_only
+        twin.con = self.con.cursor()
+        return twin
+
+    @contextmanager
+    def deadline(self, seconds: float | None) -> Iterator[None]:
+        """Interrupt the queries run inside the block after ``seconds``; raises
+        :class:`~detente.errors.QueryTimeout`."""
+        if not seconds or seconds <= 0:
+            yield
+            return
+        timer = threading.Timer(seconds, self.con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except duckdb.InterruptException as exc:
+            raise QueryTimeout(f"the query ran longer than {seconds:g} s",
+                               seconds=seconds) from exc
+        finally:
+            timer.cancel()
+
+    def ensure_serving_indexes(self) -> None:
+        """Indexes that keep per-event lookups fast for the HTTP API (created once, on a
+        writable store; a read-only store is served without them)."""
+        if self.read_only:
+            return
+        self.con.execute("CREATE INDEX IF NOT EXISTS event_entities_event "
+                         "ON event_entities(event_id)")
+
+    def generation(self) -> tuple[int, int]:
+        """``(articles, events)``: changes whenever something is stored (cheap)."""
+        row = self.con.execute("SELECT (SELECT count(*) FROM articles), "
+                               "(SELECT count(*) FROM events)").fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def event_page(
+        self,
+        *,
+        actor: str | None = None,
+        recipient: str | None = None,
+        event_type: str | None = None,
+        mode: str | None = None,
+        context: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        text: str | None = None,
+        obj: str | None = None,
+        min_confidence: float | None = None,
+        article_id: str | None = None,
+        certain_only: bool = False,
+        after: tuple[date, str] | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """One page of events, newest first (``date DESC, id DESC``), for keyset
+        pagination: ``after`` is the ``(date, id)`` of the last event of the previous page.
+
+        ``actor``/``recipient`` match an entity code (``USA``, ``NATO``) exactly, ignoring
+        case; ``mode``/``context`` one of the event's modes/contexts; ``obj`` an object's
+        name or surface text (``S-400``); ``text`` a substring of the evidence sentence;
+        ``certain_only`` leaves out negated and hypothetical events (as the dyad series do).
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if actor:
+            where.append("list_contains(e.actor_codes, ?)")
+            params.append(actor.upper())
+        if recipient:
+            where.append("list_contains(e.recipient_codes, ?)")
+            params.append(recipient.upper())
+        if event_type:
+            where.append("e.event_type = ?")
+            params.append(event_type.upper())
+        if mode:
+            where.append("list_contains(e.mode, ?)")
+            params.append(mode)
+        if context:
+            where.append("list_contains(e.context, ?)")
+            params.append(context)
+        if since:
+            where.append("e.date >= ?")
+            params.append(since)
+        if until:
+            where.append("e.date <= ?")
+            params.append(until)
+        if text:
+            where.append("contains(lower(e.sentence), lower(?))")
+            params.append(text)
+        if obj:
+            where.append("e.id IN (SELECT event_id FROM event_objects "
+                         "WHERE lower(name) = lower(?) OR lower(text) = lower(?))")
+            params += [obj, obj]
+        if min_confidence is not None:
+            where.append("e.confidence >= ?")
+            params.append(min_confidence)
+        if article_id:
+            where.append("e.article_id = ?")
+            params.append(article_id)
+        if certain_only:
+            where.append("NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, "
+                         "false)")
+        if after is not None:
+            where.append("(e.date, e.id) < (?, ?)")
+            params += [after[0], after[1]]
+        cond = " AND ".join(where) or "true"
+        # ids first (a top-N over two columns lets DuckDB skip row groups by date), then
+        # the rows of that page only
+        sql = ("SELECT e.* FROM events e WHERE e.rowid IN (SELECT rowid FROM events e "
+               f"WHERE {cond} ORDER BY e.date DESC, e.id DESC LIMIT ?) "
+               "ORDER BY e.date DESC, e.id DESC")
+        return self._attach(self._dicts(sql, [*params, limit]))
+
+    def article_page(self, *, after: tuple[date, str] | None = None,
+                     limit: int = 50) -> list[dict[str, Any]]:
+        """Stored articles, newest first (``published DESC, id DESC``), without text."""
+        where, params = "true", []
+        if after is not None:
+            where = "(published, id) < (?, ?)"
+            params = [after[0], after[1]]
+        return self._dicts(
+            "SELECT id, published, title, url, source, sentences, events, ingested_at "
+            f"FROM articles WHERE {where} ORDER BY published DESC, id DESC LIMIT ?",
+            [*params, limit])
+
+    def article_events(self, article_id: str) -> list[dict[str, Any]]:
+        """All events of one article in text order, with entities and objects."""
+        return self._attach(self._dicts(
+            "SELECT * FROM events WHERE article_id = ? "
+            "ORDER BY sentence_index, trigger_start, id", [article_id]))
+
+    def event_cluster_id(self, event_id: str) -> str | None:
+        row = self.con.execute("SELECT cluster_id FROM event_mentions WHERE event_id = ?",
+                               [event_id]).fetchone()
+        return str(row[0]) if row else None
+
+    def actor_list(self, *, q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Entity codes seen as actor or recipient, most frequent first; ``q`` filters on
+        a code prefix or a name substring."""
+        where, params = "code IS NOT NULL AND code <> ''", []
+        if q:
+            where += " AND (starts_with(upper(code), upper(?)) OR contains(lower(name), " \
+                     "lower(?)))"
+            params = [q, q]
+        return self._dicts(
+            "SELECT code, mode(name) AS name, count(DISTINCT event_id) AS events, "
+            "count(*) FILTER (WHERE role = 'actor') AS as_actor, "
+            "count(*) FILTER (WHERE role = 'recipient') AS as_recipient "
+            f"FROM event_entities WHERE {where} GROUP BY code "
+            "ORDER BY events DESC, code LIMIT ?", [*params, limit])
+
+    def actor_stats(self, code: str) -> dict[str, Any]:
+        """Counts for one entity code, the names and sectors it was resolved with, and the
+        surface texts that resolved to it."""
+        code = code.upper()
+        row = self._dicts(
+            "SELECT count(DISTINCT event_id) AS events, "
+            "count(*) FILTER (WHERE role = 'actor') AS as_actor, "
+            "count(*) FILTER (WHERE role = 'recipient') AS as_recipient "
+            "FROM event_entities WHERE code = ?", [code])[0]
+        row["sectors"] = self._dicts(
+            "SELECT sector, count(*) AS mentions FROM event_entities WHERE code = ? "
+            "GROUP BY sector ORDER BY mentions DESC, sector", [code])
+        row["surfaces"] = self._dicts(
+            "SELECT text, name, office, count(*) AS mentions FROM event_entities "
+            "WHERE code = ? GROUP BY ALL ORDER BY mentions DESC, text LIMIT 25", [code])
+        return row
+
+    def actor_partners(self, code: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        """The codes an actor most often acts towards or receives from, with the
+        cooperation/conflict mix and Goldstein mean."""
+        return self._dicts(
+            "WITH pairs AS (SELECT e.id, e.quad_class, e.goldstein, "
+            "CASE WHEN list_contains(e.actor_codes, ?) THEN 'to' ELSE 'from' END AS direction, "
+            "unnest(CASE WHEN list_contains(e.actor_codes, ?) THEN e.recipient_codes "
+            "ELSE e.actor_codes END) AS partner FROM events e "
+            "WHERE list_contains(e.actor_codes, ?) OR list_contains(e.recipient_codes, ?)) "
+            "SELECT partner AS code, count(DISTINCT id) AS events, "
+            "count(DISTINCT id) FILTER (WHERE direction = 'to') AS sent, "
+            "count(DISTINCT id) FILTER (WHERE direction = 'from') AS received, "
+            "count(DISTINCT id) FILTER (WHERE quad_class IN (1, 2)) AS cooperation, "
+            "count(DISTINCT id) FILTER (WHERE quad_class IN (3, 4)) AS conflict, "
+            "avg(goldstein) AS goldstein_mean FROM pairs WHERE partner <> ? "
+            "GROUP BY partner ORDER BY events DESC, code LIMIT ?",
+            [code.upper()] * 5 + [limit])
+
+    def code_dyad_series(self, actor: str, recipient: str, *, by: str = "month",
+                         both_directions: bool = False, include_uncertain: bool = False,
+                         since: date | None = None, until: date | None = None,
+                         ) -> list[dict[str, Any]]:
+        """:meth:`dyad_series` for entity codes matched exactly (what the HTTP API and
+        dashboard use): reads only the events table, so it stays fast on large stores."""
+        if by not in PERIODS:
+            raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
+        a, r = actor.upper(), recipient.upper()
+        where = "(list_contains(e.actor_codes, ?) AND list_contains(e.recipient_codes, ?))"
+        params: list[Any] = [a, r]
+        if both_directions:
+            where = (f"({where} OR (list_contains(e.actor_codes, ?) AND "
+                     "list_contains(e.recipient_codes, ?)))")
+            params += [r, a]
+        where += self._common_filters(include_uncertain, since, until, params)
+        sql = (
+            "SELECT date_trunc(?, e.date)::DATE AS period, count(*) AS events, "
+            "count(*) FILTER (WHERE quad_class = 1) AS verbal_coop, "
+            "count(*) FILTER (WHERE quad_class = 2) AS material_coop, "
+            "count(*) FILTER (WHERE quad_class = 3) AS verbal_conflict, "
+            "count(*) FILTER (WHERE quad_class = 4) AS material_conflict, "
+            "avg(goldstein) AS goldstein_mean, sum(goldstein) AS goldstein_sum, "
+            "avg(intensity) AS intensity_mean "
+            f"FROM events e WHERE {where} GROUP BY ALL ORDER BY period")
+        return self._dicts(sql, [by, *params])
 
 
 

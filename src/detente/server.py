@@ -1,0 +1,775 @@
+"""The HTTP API and the dashboard: a thin FastAPI face over :mod:`detente.api`.
+
+Handlers parse the request, call the facade and format the answer; nothing else. What
+the face adds is what a network service needs:
+
+- one JSON error shape, ``{"error": {"code", "message", "hint", "status", "details"}}``,
+  for every error, including unknown routes (E706), wrong methods (E707) and
+  validation errors (E708);
+- limits: request body size (E701), page size, a per-client rate limit (E702), a query
+  timeout (E703);
+- writes (``POST /code``, ``POST /ingest``, ``POST /ingest/upload``) need a bearer
+  token (compared in constant time) whenever one is set, and one must be set when the
+  server listens on anything but loopback (E710); ``read_only`` turns them off (E705);
+  a write from another web origin is refused (E711); on loopback, requests naming
+  another host are refused (E712, against DNS rebinding);
+- CORS is closed unless origins are named;
+- the dashboard (``web/``) and its JavaScript come from the repository and from
+  installed packages (plotly's bundled ``plotly.min.js``; the Swagger UI and ReDoc
+  assets of ``fastapi-offline``): nothing is loaded from the internet.
+
+Uploads are read in memory (bounded by the body limit); user input never becomes a
+file path or SQL text.
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the annotations of the
+# handlers defined inside create_app at run time.
+import base64
+import binascii
+import hmac
+import io
+import ipaddress
+import json
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date as Date
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from . import __version__, api
+from .errors import (
+    BadCursor,
+    BadHost,
+    CrossOriginWrite,
+    DetenteError,
+    HttpError,
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    RateLimited,
+    RequestTooLarge,
+    RouteNotFound,
+    TokenRequired,
+    Unauthorized,
+    UnsupportedUpload,
+    WebExtraMissing,
+    WritesDisabled,
+)
+from .store import Store, to_json
+
+log = logging.getLogger("detente.server")
+
+WEB_DIR = Path(str(resources.files("detente") / "web"))
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+UPLOAD_FORMATS = ("dated", "text", "jsonl", "csv", "html", "feed")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a listen address or a Host header's name) is loopback only."""
+    h = host.strip().strip("[]").lower()
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How the API is served (the options of ``detente serve``)."""
+
+    db: Path | str | None = None
+    host: str = "127.0.0.1"
+    token: str | None = None
+    read_only: bool = False
+    max_body: int = 10_000_000
+    """Largest request body in bytes (uploads included)."""
+    max_page: int = 500
+    """Largest page size (``limit``) of list endpoints."""
+    rate_limit: int = 1200
+    """Requests per minute per client address (bursts of up to 10 s worth); 0: no limit."""
+    query_timeout: float = 10.0
+    """Seconds a query may run before it is interrupted; 0: no timeout."""
+    cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    """Extra Host header names accepted on loopback (besides localhost and 127.0.0.1)."""
+    kb_dirs: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> Literal["disabled", "token", "open"]:
+        if self.read_only:
+            return "disabled"
+        return "token" if self.token else "open"
+
+
+def check_config(config: ServerConfig) -> None:
+    """Refuse a configuration that would accept writes from the network without a
+    token (:class:`~detente.errors.TokenRequired`)."""
+    if not config.read_only and not config.token and not is_loopback(config.host):
+        raise TokenRequired(f"the server would listen on {config.host} and accept writes "
+                            "without a token", host=config.host)
+
+
+# -- error shape ----------------------------------------------------------------------
+
+
+def error_body(exc: DetenteError, status: int | None = None) -> dict[str, Any]:
+    """The one JSON shape of every error the API returns."""
+    return {"error": {"code": exc.code, "message": exc.message, "hint": exc.hint,
+                      "status": status or exc.http_status,
+                      "details": to_json(dict(exc.fields))}}
+
+
+def _json_bytes(content: Any) -> bytes:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def _error_response_asgi(exc: DetenteError,
+                         extra_headers: tuple[tuple[bytes, bytes], ...] = ()
+                         ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = _json_bytes(error_body(exc))
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode()), *extra_headers]
+    return exc.http_status, headers, body
+
+
+# -- cursors --------------------------------------------------------------------------
+
+
+def encode_cursor(day: Date, key: str) -> str:
+    raw = json.dumps([day.isoformat(), key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Date, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        day, key = json.loads(raw)
+        if not isinstance(day, str) or not isinstance(key, str) or len(key) > 64:
+            raise ValueError("bad cursor fields")
+        return Date.fromisoformat(day), key
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise BadCursor("the cursor is not one this server issued",
+                        cursor=cursor[:80]) from exc
+
+
+# -- the guard: host check, rate limit, body size, security headers ---------------------
+
+
+class _Buckets:
+    """Token buckets per client address (the event loop is single-threaded)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = max(10.0, self.rate * 10)
+        self.state: dict[str, tuple[float, float]] = {}
+
+    def take(self, client: str, now: float) -> float:
+        """0 when allowed, else the seconds to wait."""
+        tokens, last = self.state.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self.state[client] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+        self.state[client] = (tokens - 1.0, now)
+        if len(self.state) > 10_000:
+            self.state = {k: v for k, v in self.state.items()
+                          if v[0] + (now - v[1]) * self.rate < self.capacity}
+        return 0.0
+
+
+_CSP_APP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+_CSP_DOCS = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+             "connect-src 'self'; frame-ancestors 'none'; object-src 'none'")
+
+
+class Guard:
+    """ASGI middleware in front of the app: refuses foreign Host headers on loopback,
+    applies the per-client rate limit and the body-size limit, and adds security
+    headers. Its refusals use the API's error shape."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], config: ServerConfig) -> None:
+        self.app = app
+        self.config = config
+        self.buckets = _Buckets(config.rate_limit) if config.rate_limit > 0 else None
+        hosts = {h.lower() for h in (*LOOPBACK_NAMES, *config.allowed_hosts)}
+        if not is_loopback(config.host):
+            hosts = set()  # a public server: any Host (a proxy in front decides)
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        refusal = self._refuse(scope, headers)
+        if refusal is not None:
+            await self._send_error(send, *refusal)
+            return
+        path = scope.get("path", "")
+        csp = _CSP_DOCS if path in ("/docs", "/redoc") else _CSP_APP
+        sent_too_large = replaced = False
+        received = 0
+        limit = self.config.max_body
+
+        async def limited_receive() -> Message:
+            nonlocal received, sent_too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    sent_too_large = True
+                    raise RequestTooLarge(f"the request body is larger than {limit} bytes",
+                                          limit=limit)
+            return message
+
+        async def secured_send(message: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return
+            if sent_too_large and message["type"] == "http.response.start":
+                # the body overflowed while read: answer 413, whatever the app made of it
+                replaced = True
+                await self._send_error(send, RequestTooLarge(
+                    f"the request body is larger than {limit} bytes", limit=limit), ())
+                return
+            if message["type"] == "http.response.start":
+                extra = [(b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer"),
+                         (b"x-frame-options", b"DENY"),
+                         (b"content-security-policy", csp.encode())]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, limited_receive, secured_send)
+
+    def _refuse(self, scope: Scope, headers: dict[str, str]
+                ) -> tuple[DetenteError, tuple[tuple[bytes, bytes], ...]] | None:
+        if self.hosts:
+            host = headers.get("host", "")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name.lower() not in self.hosts:
+                return BadHost(f"this server answers to localhost only, not {host!r}",
+                               host=host[:100]), ()
+        if self.buckets is not None and not scope.get("path", "").startswith("/static/"):
+            client = (scope.get("client") or ("?", 0))[0]
+            wait = self.buckets.take(client, time.monotonic())
+            if wait > 0:
+                secs = max(1, int(wait + 0.999))
+                return (RateLimited(f"more than {self.config.rate_limit} requests per minute "
+                                    "from this client", retry_after=secs),
+                        ((b"retry-after", str(secs).encode()),))
+        length = headers.get("content-length")
+        if length is not None:
+            try:
+                n = int(length)
+            except ValueError:
+                return InvalidRequest("Content-Length is not a number"), ()
+            if n > self.config.max_body:
+                return RequestTooLarge(f"the request body ({n} bytes) is larger than "
+                                       f"{self.config.max_body} bytes",
+                                       limit=self.config.max_body), ()
+        return None
+
+    async def _send_error(self, send: Send, exc: DetenteError,
+                          extra: tuple[tuple[bytes, bytes], ...]) -> None:
+        status, headers, body = _error_response_asgi(exc, extra)
+        headers.append((b"content-security-policy", _CSP_APP.encode()))
+        headers.append((b"x-content-type-options", b"nosniff"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+# -- the app --------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    config: ServerConfig
+    store: Store
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def reader(self) -> Iterator[Store]:
+        """A connection of its own for one request, under the query timeout."""
+        s = self.store.fork()
+        try:
+            with s.deadline(self.config.query_timeout):
+                yield s
+        finally:
+            s.close()
+
+
+def _asset(package: str, *parts: str) -> Path | None:
+    try:
+        base = Path(str(resources.files(package)))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    p = base.joinpath(*parts)
+    return p if p.is_file() else None
+
+
+def plotly_js() -> Path | None:
+    """``plotly.min.js`` shipped inside the plotly Python package, if installed."""
+    return _asset("plotly", "package_data", "plotly.min.js")
+
+
+def docs_assets() -> Path | None:
+    """The Swagger UI and ReDoc files shipped inside fastapi-offline, if installed."""
+    p = _asset("fastapi_offline", "static", "swagger-ui-bundle.js")
+    return p.parent if p is not None else None
+
+
+def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
+    """The FastAPI application (wrapped in :class:`Guard`). ``store`` may be given
+    (tests, ``detente get``); otherwise ``config.db`` is opened."""
+    try:
+        from fastapi import Depends, FastAPI, File, Form, Query, Request
+        from fastapi import Path as PathParam
+        from fastapi.exceptions import RequestValidationError
+        from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+        from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+        from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+        from fastapi.staticfiles import StaticFiles
+        from pydantic import BaseModel, Field
+        from starlette.exceptions import HTTPException as StarletteHTTPException
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise WebExtraMissing(f"the HTTP API needs FastAPI: {exc}") from exc
+
+    check_config(config)
+    if store is None:
+        store = api.open_for_serving(config.db, read_only=config.read_only)
+    state = _State(config=config, store=store)
+    max_page = config.max_page
+
+    class ErrorBody(BaseModel):
+        code: str = Field(pattern=r"^E\d{3}$", examples=["E404"])
+        message: str
+        hint: str
+        status: int
+        details: dict[str, Any] = Field(default_factory=dict)
+
+    class ErrorResponse(BaseModel):
+        """Every error: a code (``E7xx`` for HTTP-level ones), message, hint, status."""
+
+        error: ErrorBody
+
+    err = {"model": ErrorResponse}
+    errors: dict[int | str, dict[str, Any]] = {
+        s: {**err, "description": d} for s, d in (
+            (400, "Bad request (E709 bad cursor, E712 bad host, E5xx usage)"),
+            (404, "Not found (E404, E706)"), (405, "Method not allowed (E707)"),
+            (413, "Body too large (E701)"), (422, "Validation error (E708)"),
+            (429, "Rate limited (E702)"), (500, "Internal error (E714)"),
+            (503, "Store busy or model missing"), (504, "Query timeout (E703)"))}
+    write_errors: dict[int | str, dict[str, Any]] = {
+        **errors, 401: {**err, "description": "Missing or wrong token (E704)"},
+        403: {**err, "description": "Writes disabled (E705) or cross-origin (E711)"},
+        415: {**err, "description": "Unsupported upload (E713)"}}
+
+    app = FastAPI(
+        title="detente",
+        version=__version__,
+        description="Political event data from dated news text: events, articles, actors, "
+        "dyad series, networks and alerts from a detente store; code and ingest news text. "
+        "Every error has the shape `{\"error\": {\"code\", \"message\", \"hint\", \"status\", "
+        "\"details\"}}`.",
+        docs_url=None,
+        redoc_url=None,
+        responses=errors,
+    )
+    app.state.detente = state
+
+    # -- errors ------------------------------------------------------------------
+
+    def respond(exc: DetenteError, headers: dict[str, str] | None = None) -> Response:
+        return JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(DetenteError)
+    async def _detente_error(request: Request, exc: DetenteError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.fields.get("retry_after", 1))}
+        return respond(exc, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            e: DetenteError = RouteNotFound(f"no route {request.method} {request.url.path}")
+        elif exc.status_code == 405:
+            e = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        else:
+            e = HttpError(str(exc.detail))
+            return JSONResponse(error_body(e, exc.status_code), status_code=exc.status_code)
+        return respond(e)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems: list[dict[str, Any]] = [
+            {"loc": [str(x) for x in p.get("loc", ())], "msg": str(p.get("msg", "")),
+             "type": str(p.get("type", ""))} for p in exc.errors()]
+        where = ", ".join(f"{'.'.join(p['loc'])}: {p['msg']}" for p in problems[:5])
+        return respond(InvalidRequest(f"invalid request: {where}", errors=problems))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return respond(InternalError(f"unexpected {type(exc).__name__} while answering "
+                                     f"{request.method} {request.url.path}"))
+
+    # -- helpers ------------------------------------------------------------------
+
+    def ok(content: Any, status: int = 200) -> Response:
+        return Response(_json_bytes(to_json(content)), status_code=status,
+                        media_type="application/json")
+
+    bearer = HTTPBearer(auto_error=False, description="The server's token (--token or "
+                        "$DETENTE_TOKEN); needed for writes when one is set.")
+
+    def require_write(request: Request, credentials: Annotated[
+            HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> None:
+        if config.read_only:
+            raise WritesDisabled("this server is read-only")
+        origin = request.headers.get("origin")
+        if origin:
+            own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if origin != own and origin not in config.cors_origins:
+                raise CrossOriginWrite(f"writes from {origin[:100]} are not accepted")
+        if config.token:
+            given = credentials.credentials if credentials is not None else ""
+            if not hmac.compare_digest(given.encode("utf-8"), config.token.encode("utf-8")):
+                raise Unauthorized("a valid bearer token is required for writes")
+
+    Code = Annotated[str, PathParam(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
+                                    description="Entity code, e.g. USA, TUR, NATO.")]
+    Id = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    CodeQ = Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
+                                        description="Entity code (exact, any case).")]
+    Since = Annotated[Date | None, Query(description="From date YYYY-MM-DD (inclusive).")]
+    Until = Annotated[Date | None, Query(description="To date YYYY-MM-DD (inclusive).")]
+    Limit = Annotated[int, Query(ge=1, le=max_page, description=f"Page size (1-{max_page}).")]
+    Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the "
+                                         "previous page.")]
+    By = Annotated[Literal["day", "week", "month", "quarter", "year"],
+                   Query(description="Period.")]
+
+    # -- dashboard and docs ---------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> Response:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR)), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_bundle() -> Response:
+        p = plotly_js()
+        if p is None:
+            return Response("/* plotly is not installed: charts are shown as tables */",
+                            media_type="text/javascript")
+        return FileResponse(p, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    assets = docs_assets()
+    if assets is not None:
+        app.mount("/vendor/docs", StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        if assets is None:
+            return HTMLResponse("<p>Install fastapi-offline for the interactive docs; the "
+                                "schema is at <a href='/openapi.json'>/openapi.json</a>.</p>")
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="detente API",
+                                   swagger_js_url="/vendor/docs/swagger-ui-bundle.js",
+                                   swagger_css_url="/vendor/docs/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> Response:
+        if assets is None:
+            return HTMLResponse("<p>Install fastapi-offline for ReDoc.</p>")
+        return get_redoc_html(openapi_url="/openapi.json", title="detente API",
+                              redoc_js_url="/vendor/docs/redoc.standalone.js",
+                              redoc_favicon_url="/static/favicon.svg",
+                              with_google_fonts=False)
+
+    # -- reads ----------------------------------------------------------------------
+
+    @app.get("/health", tags=["meta"], summary="Health and store counts")
+    def health() -> Response:
+        with state.reader() as s:
+            articles, events = s.generation()
+        return ok({"status": "ok", "articles": articles, "events": events,
+                   "writes": config.writes, "read_only": config.read_only,
+                   "max_page": max_page, "max_body": config.max_body})
+
+    @app.get("/version", tags=["meta"], summary="Versions of detente, knowledge, model")
+    def version() -> Response:
+        from .nlp import model_name
+        from .store import SCHEMA_VERSION
+
+        try:
+            model = model_name()
+        except DetenteError:
+            model = None
+        kb = api.knowledge(config.kb_dirs)
+        return ok({"detente": __version__, "knowledge": kb.version, "model": model,
+                   "coder": api.DEFAULT_CODER, "schema": SCHEMA_VERSION})
+
+    @app.get("/events", tags=["events"], summary="Events with filters, newest first")
+    def events(
+        actor: CodeQ = None,
+        recipient: CodeQ = None,
+        type: Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z_]+$",
+                                          description="PLOVER event type, e.g. REQUEST."
+                                          )] = None,
+        mode: Annotated[str | None, Query(max_length=64)] = None,
+        context: Annotated[str | None, Query(max_length=64)] = None,
+        since: Since = None,
+        until: Until = None,
+        text: Annotated[str | None, Query(max_length=200, description="Evidence sentence "
+                                          "contains (any case).")] = None,
+        object: Annotated[str | None, Query(max_length=100, description="Object name or "
+                                            "text, e.g. S-400.")] = None,
+        min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+        article: Annotated[str | None, Query(max_length=64)] = None,
+        certain: Annotated[bool, Query(description="Leave out negated and hypothetical "
+                                       "events (as the dyad series do).")] = False,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> Response:
+        """Events newest first (date, then id). Follow `next_cursor` for the next page."""
+        after = decode_cursor(cursor) if cursor else None
+        with state.reader() as s:
+            rows = api.event_page(s, actor=actor, recipient=recipient, event_type=type,
+                                  mode=mode, context=context, since=since, until=until,
+                                  text=text, obj=object, min_confidence=min_confidence,
+                                  article_id=article, certain_only=certain, after=after,
+                                  limit=limit)
+        nxt = encode_cursor(rows[-1]["date"], rows[-1]["id"]) if len(rows) == limit else None
+        return ok({"events": rows, "next_cursor": nxt, "limit": limit})
+
+    @app.get("/events/{event_id}", tags=["events"], summary="One event with its evidence")
+    def event(event_id: Id) -> Response:
+        """The event, its article (without text) and the other reports of the same
+        real-world event."""
+        with state.reader() as s:
+            return ok(api.event_detail(s, event_id))
+
+    @app.get("/articles", tags=["articles"], summary="Stored articles, newest first")
+    def articles(limit: Limit = 50, cursor: Cursor = None) -> Response:
+        after = decode_cursor(cursor) if cursor else None
+        with state.reader() as s:
+            rows = s.article_page(after=after, limit=limit)
+        nxt = (encode_cursor(rows[-1]["published"], rows[-1]["id"])
+               if len(rows) == limit else None)
+        return ok({"articles": rows, "next_cursor": nxt, "limit": limit})
+
+    @app.get("/articles/{article_id}", tags=["articles"], summary="One article and its events")
+    def article(article_id: Id) -> Response:
+        with state.reader() as s:
+            return ok(api.article_detail(s, article_id))
+
+    @app.get("/actors", tags=["actors"], summary="Actor codes in the store")
+    def actors(q: Annotated[str | None, Query(max_length=64, description="Code prefix or "
+                                              "name substring.")] = None,
+               limit: Limit = 100) -> Response:
+        with state.reader() as s:
+            return ok({"actors": s.actor_list(q=q, limit=limit)})
+
+    @app.get("/actors/{code}", tags=["actors"], summary="One actor: resolution, offices, "
+             "partners")
+    def actor(code: Code, partners: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
+        with state.reader() as s:
+            return ok(api.actor_profile(s, code, kb=api.knowledge(config.kb_dirs),
+                                        partners=partners))
+
+    @app.get("/dyads/{actor}/{recipient}", tags=["analytics"],
+             summary="Dyad series: events by quad class and Goldstein mean per period")
+    def dyad(actor: Code, recipient: Code, by: By = "month",
+             both: Annotated[bool, Query(description="Count both directions.")] = False,
+             include_uncertain: Annotated[bool, Query(description="Also count negated and "
+                                                      "hypothetical events.")] = False,
+             since: Since = None, until: Until = None) -> Response:
+        with state.reader() as s:
+            series = s.code_dyad_series(actor, recipient, by=by, both_directions=both,
+                                        include_uncertain=include_uncertain, since=since,
+                                        until=until)
+        return ok({"actor": actor.upper(), "recipient": recipient.upper(), "by": by,
+                   "both": both, "include_uncertain": include_uncertain, "series": series})
+
+    @app.get("/top/actors", tags=["analytics"], summary="Most active actors")
+    def top_actors(role: Literal["actor", "recipient"] = "actor",
+                   limit: Annotated[int, Query(ge=1, le=max_page)] = 20,
+                   since: Since = None, until: Until = None) -> Response:
+        with state.reader() as s:
+            return ok({"actors": api.top_actors(db=s, role=role, limit=limit, since=since,
+                                                until=until)})
+
+    @app.get("/top/dyads", tags=["analytics"], summary="Most active directed dyads")
+    def top_dyads(limit: Annotated[int, Query(ge=1, le=max_page)] = 20,
+                  since: Since = None, until: Until = None) -> Response:
+        with state.reader() as s:
+            net = api.network(db=s, since=since, until=until)
+        return ok({"dyads": net["edges"][:limit]})
+
+    @app.get("/network", tags=["analytics"], summary="Directed actor network")
+    def network(min_events: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                since: Since = None, until: Until = None) -> Response:
+        with state.reader() as s:
+            return ok(api.network(db=s, min_events=min_events, since=since, until=until))
+
+    @app.get("/alerts", tags=["analytics"], summary="Dyad-periods that left their range")
+    def alerts(by: By = "month", window: Annotated[int, Query(ge=1, le=120)] = 6,
+               k: Annotated[float, Query(gt=0, le=100)] = 2.0,
+               min_events: Annotated[int, Query(ge=1, le=1_000_000)] = 3) -> Response:
+        with state.reader() as s:
+            return ok({"alerts": api.alerts(db=s, by=by, window=window, k=k,
+                                            min_events=min_events)})
+
+    @app.get("/clusters", tags=["events"], summary="Real-world events with report counts")
+    def clusters(actor: CodeQ = None, recipient: CodeQ = None,
+                 type: Annotated[str | None, Query(max_length=32,
+                                                   pattern=r"^[A-Za-z_]+$")] = None,
+                 min_articles: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                 limit: Limit = 50) -> Response:
+        with state.reader() as s:
+            return ok({"clusters": api.clusters(db=s, actor=actor, recipient=recipient,
+                                                event_type=type, min_articles=min_articles,
+                                                limit=limit)})
+
+    @app.get("/clusters/{cluster_id}", tags=["events"], summary="One real-world event")
+    def cluster(cluster_id: Id) -> Response:
+        with state.reader() as s:
+            return ok(api.cluster(cluster_id, db=s))
+
+    # -- writes ---------------------------------------------------------------------
+
+    class CodeRequest(BaseModel):
+        text: str = Field(min_length=1, max_length=200_000)
+        date: Date = Field(description="Publication date YYYY-MM-DD.")
+        title: str = Field("", max_length=1_000)
+        url: str = Field("", max_length=2_000)
+
+    class ArticleIn(BaseModel):
+        text: str = Field(min_length=1, max_length=2_000_000)
+        date: Date | None = Field(None, description="Publication date (else the request's).")
+        title: str = Field("", max_length=1_000)
+        url: str = Field("", max_length=2_000)
+        id: str = Field("", max_length=200, description="Your id, kept as a reference.")
+
+    class IngestRequest(BaseModel):
+        articles: list[ArticleIn] = Field(min_length=1, max_length=1_000)
+        date: Date | None = Field(None, description="Date for articles that give none.")
+
+    def summary_body(summary: api.IngestSummary) -> dict[str, Any]:
+        return summary.to_dict()
+
+    @app.post("/code", tags=["writes"], summary="Code a text; returns events, stores nothing",
+              dependencies=[Depends(require_write)], responses=write_errors)
+    def code(body: CodeRequest) -> Response:
+        with state.write_lock:
+            events = api.code(body.text, date=body.date, title=body.title, url=body.url,
+                              kb_dirs=config.kb_dirs)
+        return ok({"events": api.event_dicts(events)})
+
+    @app.post("/ingest", tags=["writes"], summary="Ingest articles given as JSON",
+              dependencies=[Depends(require_write)], responses=write_errors)
+    def ingest(body: IngestRequest) -> Response:
+        lines = []
+        for a in body.articles:
+            rec = {"text": a.text, "title": a.title, "url": a.url}
+            day = a.date or body.date
+            if day is not None:
+                rec["date"] = day.isoformat()
+            if a.id:
+                rec["id"] = a.id
+            lines.append(json.dumps(rec, ensure_ascii=False))
+        stream = io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
+        with state.write_lock:
+            summary = api.ingest_stream(stream, store=state.store, fmt="jsonl",
+                                        kb_dirs=config.kb_dirs)
+        return ok(summary_body(summary), status=201 if summary.articles else 200)
+
+    @app.post("/ingest/upload", tags=["writes"], summary="Ingest an uploaded file",
+              dependencies=[Depends(require_write)], responses=write_errors)
+    def ingest_upload(
+        file: Annotated[bytes, File(description="A file in a format `detente ingest` "
+                                    "reads.")],
+        format: Annotated[str | None, Form(description="dated, text, jsonl, csv, html or "
+                                           "feed (default: from the content).")] = None,
+        date: Annotated[Date | None, Form(description="Date for articles that give "
+                                          "none.")] = None,
+    ) -> Response:
+        """The file is read in memory; its name is never used as a path."""
+        if format is not None and format not in UPLOAD_FORMATS:
+            raise UnsupportedUpload(f"unknown format {format[:40]!r}",
+                                    formats=list(UPLOAD_FORMATS))
+        with state.write_lock:
+            summary = api.ingest_stream(io.BytesIO(file), store=state.store, fmt=format,
+                                        date=date, kb_dirs=config.kb_dirs)
+        return ok(summary_body(summary), status=201 if summary.articles else 200)
+
+    if config.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins),
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    return Guard(app, config)
+
+
+def serve(config: ServerConfig, *, port: int = 8000, log_level: str = "info") -> None:
+    """Run the app with uvicorn until interrupted."""
+    try:
+        import uvicorn
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise WebExtraMissing(f"the HTTP API needs uvicorn: {exc}") from exc
+    check_config(config)
+    store = api.open_for_serving(config.db, read_only=config.read_only)
+    try:
+        uvicorn.run(create_app(config, store=store), host=config.host, port=port,
+                    log_level=log_level, timeout_graceful_shutdown=5)
+    finally:
+        store.close()
+
+
+def get(path: str, *, config: ServerConfig) -> tuple[int, bytes, str]:
+    """Run one GET request in process (``detente get /events?actor=USA``); returns
+    ``(status, body, content type)``."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # starlette would rather have httpx2; httpx works
+            warnings.simplefilter("ignore")
+            from starlette.testclient import TestClient
+    except ImportError as exc:  # pragma: no cover
+        raise WebExtraMissing(f"`detente get` needs httpx: {exc}") from exc
+    if not path.startswith("/"):
+        path = "/" + path
+    store = api.open(config.db, read_only=True)
+    try:
+        app = create_app(config, store=store)
+        with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as c:
+            r = c.get(path)
+        return r.status_code, r.content, r.headers.get("content-type", "")
+    finally:
+        store.close()
+
+
+__all__ = ["Guard", "ServerConfig", "create_app", "error_body", "get", "is_loopback", "serve"]
