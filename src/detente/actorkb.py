@@ -53,6 +53,7 @@ Kinds and their fields (besides ``key`` and ``source``):
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -295,13 +296,32 @@ class ActorKB:
     country_entries: dict[str, str] = field(default_factory=dict)
     """Emitted code (ISO3) -> entry key of the country, for building entities by code."""
     max_tokens: int = MAX_PHRASE_TOKENS
+    _sorted_keys: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    """The phrase keys in sorted order, for :meth:`has_prefix` (derived, not given)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_sorted_keys", tuple(sorted(self.phrases)))
 
     # -- lookups ---------------------------------------------------------------------
 
-    def lookup(self, surface: str) -> tuple[Hit, ...]:
-        """Hits whose spelling matches ``surface`` (capitalisation checked)."""
-        hits = self.phrases.get(norm(surface), ())
+    def lookup(self, surface: str, *, key: str | None = None) -> tuple[Hit, ...]:
+        """Hits whose spelling matches ``surface`` (capitalisation checked); ``key`` is
+        ``norm(surface)`` when the caller has it already."""
+        hits = self.phrases.get(norm(surface) if key is None else key, ())
         return tuple(h for h in hits if not h.forms or case_ok(surface, h.forms))
+
+    def has_prefix(self, key: str) -> bool:
+        """Whether some phrase key starts with the normalised string ``key``.
+
+        Lets a lookup stop growing a token span as soon as no phrase can match it (a
+        binary search over the sorted keys).
+        """
+        keys = self._sorted_keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i].startswith(key):
+            return True
+        # str.lower gives a word-final sigma its final form, which a longer span would not
+        return key.endswith("\u03c2") and self.has_prefix(key[:-1] + "\u03c3")
 
     def entry(self, kb_key: str) -> ActorEntry | None:
         return self.entries.get(kb_key)

@@ -162,13 +162,24 @@ def _lookup_units(sent: Sentence, text: str, kb: ActorKB) -> tuple[list[_Unit], 
         if toks[i].pos in ("PUNCT", "SPACE") and toks[i].text not in ("-",):
             i += 1
             continue
-        found = False
-        for k in range(min(span, n - i), 0, -1):
+        # grow the span while its normalised text can still begin a known phrase (a
+        # span containing a line break never matches, nor does any longer one)
+        cands: list[tuple[int, int, int, int, str]] = []
+        for k in range(1, min(span, n - i) + 1):
             j = i + k
             start, end, surf = _surface(text, toks, i, j)
             if "\n" in surf:
-                continue
-            hits = kb.lookup(surf)
+                break
+            key = norm(surf)
+            ok = kb.has_prefix(key)
+            if ok or k == 1:
+                cands.append((k, j, start, end, key))
+            if not ok:
+                break
+        found = False
+        for k, j, start, end, key in reversed(cands):
+            surf = text[start:end]
+            hits = kb.lookup(surf, key=key)
             if not hits and k == 1 and surf.endswith("s") and len(surf) > 3 \
                     and surf[-2].isdigit():  # plural of a model name: "F-35s"
                 hits = tuple(h for h in kb.lookup(surf[:-1]) if h.feature == "object")
