@@ -120,3 +120,17 @@ def test_cli_every_command_has_help_and_is_documented() -> None:
         assert code == 0 and "Usage" in out, name
         assert f"detente {name}" in docs, f"{name} missing from docs/cli.md"
         assert f"detente {name}" in readme, f"{name} missing from README.md"
+
+
+@pytest.mark.model
+def test_cli_eval_new_set_json_has_reliability() -> None:
+    fixture = ROOT / "tests" / "data" / "eval" / "conflibert-cameo"
+    code, out, err = run("eval", "conflibert-cameo", "--path", str(fixture), "--json")
+    assert code == 0, err
+    rep = json.loads(out)
+    assert rep["name"] == "conflibert-cameo" and rep["n"] == 3
+    assert {"penta_accuracy", "binary_macro_f1"} <= set(rep["metrics"])
+    assert isinstance(rep["reliability"], list)
+    code, out, err = run("eval", "conflibert-cameo", "--path", str(fixture))
+    assert code == 0, err
+    assert "penta_accuracy" in out

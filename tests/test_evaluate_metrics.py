@@ -10,6 +10,7 @@ from detente.evaluate import (
     cameo_actor,
     confusion,
     event_triples,
+    expected_calibration_error,
     loose_triple,
     macro_f1,
     map_plover_05,
@@ -18,6 +19,7 @@ from detente.evaluate import (
     per_class,
     pick_event,
     prf,
+    reliability,
     to_plv,
 )
 from evalfakes import ent, event
@@ -157,3 +159,18 @@ def test_evaluate_spread_takes_examples_from_every_class() -> None:
     assert [e["i"] for e in picked] == [0, 1, 5, 7]  # A, B, C first, then A again, in order
     assert spread(exs, key="gold", limit=100) == exs
     assert spread([], key="gold") == []
+
+
+def test_evaluate_reliability_bins_and_ece() -> None:
+    pairs = [(0.95, True), (0.91, True), (0.99, False), (0.55, True), (0.52, False),
+             (1.0, True), (0.0, False)]
+    table = reliability(pairs)
+    assert [(b.low, b.n) for b in table] == [(0.0, 1), (0.5, 2), (0.9, 4)]
+    top = table[-1]
+    assert top.high == 1.0 and top.accuracy == pytest.approx(3 / 4)
+    assert top.confidence == pytest.approx((0.95 + 0.91 + 0.99 + 1.0) / 4)
+    expected = (1 * 0.0 + 2 * abs(0.5 - 0.535) + 4 * abs(0.75 - 0.9625)) / 7
+    assert expected_calibration_error(table) == pytest.approx(expected)
+    assert reliability([]) == [] and expected_calibration_error([]) == 0.0
+    perfect = reliability([(0.75, True)] * 3 + [(0.75, False)])
+    assert expected_calibration_error(perfect) == pytest.approx(0.0)

@@ -24,8 +24,10 @@ from detente.evaluate import (
     load_petr,
     load_plv,
     render,
+    render_comparison,
     resolve_dir,
     run_eval,
+    run_evals,
     score_gsr,
     score_petr,
     score_plv,
@@ -263,7 +265,17 @@ def fake_coder(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     return SimpleNamespace(version="test-kb")
 
 
-@pytest.mark.parametrize("name", ["zsp-plv", "plover-gsr", "petr2-gsr-validation"])
+ALL_SETS = ["zsp-plv", "plover-gsr", "petr2-gsr-validation", "zsp-aw",
+            "cameo-codebook-examples", "conflibert-cameo"]
+
+
+def test_evaluate_registry_has_every_fixture() -> None:
+    assert sorted(ALL_SETS) == available()
+    for name in ALL_SETS:
+        assert (FIXTURES / name / EVALS[name].records_file).is_file()
+
+
+@pytest.mark.parametrize("name", ALL_SETS)
 def test_evaluate_run_eval_report_is_well_formed(name: str, fake_coder: SimpleNamespace) -> None:
     seen: list[tuple[int, int]] = []
     report = run_eval(name, path=FIXTURES / name, kb=fake_coder,  # type: ignore[arg-type]
@@ -289,6 +301,64 @@ def test_evaluate_run_eval_scores_fake_coder(fake_coder: SimpleNamespace) -> Non
     assert report.confusion == {"ACCUSE": {"ACCUSE": 1}, "AGREE": {"AGREE": 1},
                                 "COERCE": {NONE_LABEL: 1}, "YIELD": {NONE_LABEL: 1}}
     assert "COERCE" in _rendered(report)
+
+
+def test_evaluate_run_eval_new_sets_score_fake_coder(fake_coder: SimpleNamespace) -> None:
+    kb: Any = fake_coder
+    aw = run_eval("zsp-aw", path=FIXTURES / "zsp-aw", kb=kb)
+    # ACCUSE is quad 3 (conflict, right), AGREE quad 1 (cooperation, right); two have none
+    assert aw.metrics["binary_accuracy"] == pytest.approx(2 / 4)
+    assert aw.metrics["coverage"] == pytest.approx(2 / 4)
+    cameo = run_eval("cameo-codebook-examples", path=FIXTURES / "cameo-codebook-examples",
+                     kb=kb)
+    # 111 right at every level; 030 right at root and 3 digits? gold 0311 -> "031" != "030"
+    assert cameo.metrics["root_accuracy"] == pytest.approx(2 / 3)
+    assert cameo.metrics["code3_accuracy"] == pytest.approx(1 / 3)
+    assert cameo.metrics["code_accuracy"] == pytest.approx(1 / 3)
+    penta = run_eval("conflibert-cameo", path=FIXTURES / "conflibert-cameo", kb=kb)
+    assert penta.metrics["penta_accuracy"] == pytest.approx(2 / 3)
+    assert penta.confusion == {"1": {"1": 1}, "3": {"3": 1}, "4": {NONE_LABEL: 1}}
+    # the fake coder's confidence is 0.5 everywhere: one bin, accuracy 1.0 among coded
+    assert [(b.n, b.accuracy) for b in penta.reliability] == [(2, 1.0)]
+    assert penta.metrics["ece"] == pytest.approx(0.5)
+
+
+def _fake_recode(parsed: Any, ann: Any, *, coder: str, **_: Any) -> list[Event]:
+    events = next(_fake_code_batch([parsed.article]))[2]
+    if coder == "test-agree-all":
+        return [event("AGREE", cameo="030", confidence=0.9)]
+    return events
+
+
+def test_evaluate_run_evals_compares_coders_on_one_parse(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from detente import events as events_mod
+
+    parses: list[str] = []
+
+    def code_batch(articles: Iterable[Article], **_: Any) -> Iterator[tuple[Any, Any, list]]:
+        for art in articles:
+            parses.append(art.text)
+            yield SimpleNamespace(article=art, sentences=(1, 2)), None, []
+
+    monkeypatch.setattr(api, "code_batch", code_batch)
+    monkeypatch.setattr(api, "recode", _fake_recode)
+    monkeypatch.setitem(events_mod.CODERS, "test-agree-all", events_mod.CODERS["rules-1"])
+    kb: Any = SimpleNamespace(version="test-kb")
+    reports = run_evals("zsp-plv", coders=["rules-1", "test-agree-all"],
+                        path=FIXTURES / "zsp-plv", kb=kb)
+    assert len(parses) == 4  # each text parsed once for both coders
+    assert [r.coder for r in reports] == ["rules-1", "test-agree-all"]
+    assert reports[0].metrics["root_accuracy"] == pytest.approx(2 / 4)
+    assert reports[1].metrics["root_accuracy"] == pytest.approx(1 / 4)
+    assert reports[0].sentences == 8 and reports[1].coding_seconds >= 0
+    assert "--coder rules-1 --coder test-agree-all" in reports[0].command
+    buf = io.StringIO()
+    Console(width=200, file=buf).print(render_comparison(reports))
+    text = buf.getvalue()
+    assert "root_macro_f1" in text and "test-agree-all" in text
+    with pytest.raises(UnknownName):
+        run_evals("zsp-plv", coders=["no-such-coder"], path=FIXTURES / "zsp-plv", kb=kb)
 
 
 def test_evaluate_run_eval_limit(fake_coder: SimpleNamespace) -> None:

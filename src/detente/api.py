@@ -60,11 +60,21 @@ def code_parsed(doc: ParsedArticle, *, kb: Knowledge,
                 coder: str = DEFAULT_CODER) -> tuple[Annotations, list[Event]]:
     """Run the actors and events stages over one parsed article."""
     from .actors import annotate
-    from .events import code_events
 
     ann = annotate(doc, kb=kb)
-    events = list(code_events(doc, ann, kb=kb, coder=coder))
-    return ann, events
+    return ann, recode(doc, ann, kb=kb, coder=coder)
+
+
+def recode(doc: ParsedArticle, ann: Annotations, *, kb: Knowledge, coder: str = DEFAULT_CODER,
+           model: object | None = None) -> list[Event]:
+    """Run only the events stage over an already parsed and annotated article.
+
+    ``model`` replaces the packaged learned model of a learned coder (``detente eval``
+    passes the cross-validation fold model that was not trained on the text).
+    """
+    from .events import code_events
+
+    return list(code_events(doc, ann, kb=kb, coder=coder, model=model))
 
 
 def code_batch(

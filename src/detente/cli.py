@@ -639,24 +639,32 @@ def kb_check(
 
 @command("eval")
 def eval_(
-    name: Annotated[str, typer.Argument(help="Gold set name, e.g. zsp-plv, plover-gsr, "
-                                        "petr2-gsr-validation.")],
+    name: Annotated[str, typer.Argument(help="Gold set name: zsp-plv, zsp-aw, plover-gsr, "
+                                        "petr2-gsr-validation, cameo-codebook-examples, "
+                                        "conflibert-cameo.")],
     path: Annotated[Path | None, typer.Option(help="Directory laid out like "
                                               "../shared/data/NAME.")] = None,
-    coder: Annotated[str, typer.Option(help="Coder name.")] = api.DEFAULT_CODER,
+    coder: Annotated[list[str] | None, typer.Option(
+        help="Coder name; repeat to compare coders side by side on one parse "
+             "(e.g. --coder rules-1 --coder combined-1).")] = None,
     kb: KbOpt = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N records.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON "
-                                          "object.")] = False,
+                                          "object (several coders: a list).")] = False,
 ) -> None:
-    """Score the coder against a human-labelled gold set."""
-    from .evaluate import render, run_eval
+    """Score coders against a human-labelled gold set (learned coders cross-validated)."""
+    from .evaluate import render, render_comparison, run_evals
 
-    report = run_eval(name, path=path, coder=coder, kb_dirs=kb or (), limit=limit)
+    coders = coder or [api.DEFAULT_CODER]
+    reports = run_evals(name, coders=coders, path=path, kb_dirs=kb or (), limit=limit)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        payload = reports[0].to_dict() if len(reports) == 1 else [r.to_dict() for r in reports]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    for part in render(report):
+    if len(reports) > 1:
+        out.print(render_comparison(reports))
+        return
+    for part in render(reports[0]):
         out.print(part)
 
 

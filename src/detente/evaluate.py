@@ -43,12 +43,17 @@ from .goldsets import (
     GsrItem,
     PetrItem,
     PlvItem,
+    ReliabilityBin,
     Scored,
     accuracy,
     cameo_actor,
     class_row,
     confusion,
     event_triples,
+    expected_calibration_error,
+    load_aw,
+    load_cameo_examples,
+    load_conflibert,
     load_gsr,
     load_petr,
     load_plv,
@@ -62,7 +67,11 @@ from .goldsets import (
     prf,
     ratio,
     read_jsonl,
+    reliability,
     rounded,
+    score_aw,
+    score_cameo_examples,
+    score_conflibert,
     score_gsr,
     score_petr,
     score_plv,
@@ -80,11 +89,14 @@ __all__ = [
     "DEFAULT_PUBLISHED", "ENV_VAR", "EVALS", "MAX_EXAMPLES", "NONE_LABEL", "OLD_COUNTRY_CODES",
     "PLOVER_05_TO_CURRENT", "PLOVER_TYPES", "PLV_FROM_CURRENT", "PLV_QUAD", "RECORDS_FILE",
     "ClassRow", "EvalReport", "EvalSet", "GoldItem", "GsrItem", "PetrItem", "PlvItem",
-    "Scored", "accuracy", "available", "cameo_actor", "class_row", "code_items", "confusion",
-    "data_root", "event_triples", "get_set", "load_gsr", "load_petr", "load_plv",
-    "loose_triple", "macro_f1", "map_plover_05", "match_counts", "normalise_code",
-    "per_class", "pick_event", "prf", "ratio", "read_jsonl", "rounded", "render",
-    "resolve_dir", "run_eval", "score_gsr", "score_petr", "score_plv", "text_from_conllu", "to_plv",
+    "ReliabilityBin", "Scored", "accuracy", "available", "cameo_actor", "class_row",
+    "code_items", "confusion", "data_root", "event_triples", "expected_calibration_error",
+    "get_set", "load_aw", "load_cameo_examples", "load_conflibert", "load_gsr", "load_petr",
+    "load_plv", "loose_triple", "macro_f1", "map_plover_05", "match_counts",
+    "normalise_code", "per_class", "pick_event", "prf", "ratio", "read_jsonl", "reliability",
+    "rounded", "render", "render_comparison", "resolve_dir", "run_eval", "run_evals",
+    "score_aw", "score_cameo_examples", "score_conflibert", "score_gsr", "score_petr",
+    "score_plv", "text_from_conllu", "to_plv",
 ]
 
 ENV_VAR = "DETENTE_DATA"
@@ -105,6 +117,8 @@ class EvalSet:
     score: Callable[[Sequence[Any], Sequence[Sequence[Event]]], Scored]
     headline: tuple[str, ...]
     """The metrics shown first (and in the summary line)."""
+    records_file: str = RECORDS_FILE
+    """The file a directory of this set must hold."""
 
 
 EVALS: dict[str, EvalSet] = {
@@ -121,6 +135,24 @@ EVALS: dict[str, EvalSet] = {
         "petr2-gsr-validation", "PETRARCH-2 validation: CAMEO dyads (source, code, target)",
         "petr2-gsr-validation", load_petr, score_petr,  # type: ignore[arg-type]
         ("triple_f1", "loose_f1", "noevents_accuracy", "sentence_accuracy")),
+    "zsp-aw": EvalSet(
+        "zsp-aw", "Cooperation vs conflict of an argument pair in ACE 2005 / WikiEvents "
+        "sentences (AW, Hu et al. 2024)",
+        "zsp-aw", load_aw, score_aw,  # type: ignore[arg-type]
+        ("binary_macro_f1", "binary_accuracy", "coverage")),
+    "cameo-codebook-examples": EvalSet(
+        "cameo-codebook-examples", "CAMEO 1.1b3 codebook example sentences: CAMEO root, "
+        "3-digit and full code", "cameo-codebook-examples",
+        load_cameo_examples, score_cameo_examples,  # type: ignore[arg-type]
+        ("root_accuracy", "code3_accuracy", "code_accuracy", "plover_roots_accuracy",
+         "coverage"),
+        records_file="examples.jsonl"),
+    "conflibert-cameo": EvalSet(
+        "conflibert-cameo", "ConfliBERT CAMEO sentences: Phoenix PentaClass (0-4) of the "
+        "CAMEO root", "conflibert-cameo",
+        load_conflibert, score_conflibert,  # type: ignore[arg-type]
+        ("penta_accuracy", "penta_macro_f1", "binary_macro_f1", "coverage"),
+        records_file="class.jsonl"),
 }
 """Every gold set ``detente eval`` knows, by name."""
 
@@ -172,7 +204,7 @@ def resolve_dir(name: str, path: Path | None = None, *, env: Mapping[str, str] |
     d = Path(path) if path is not None else data_root(env=env, cwd=cwd) / spec.dir_name
     if not d.is_dir():
         raise EvalDataError(f"{d} is not a directory", path=str(d),
-                            hint=f"pass --path DIR, a directory holding {RECORDS_FILE} "
+                            hint=f"pass --path DIR, a directory holding {spec.records_file} "
                             f"laid out like shared/data/{spec.dir_name}")
     return d
 
@@ -182,7 +214,7 @@ def resolve_dir(name: str, path: Path | None = None, *, env: Mapping[str, str] |
 
 @dataclass
 class EvalReport:
-    """The result of one ``detente eval`` run."""
+    """The result of one ``detente eval`` run (one coder on one gold set)."""
 
     name: str
     data_path: str
@@ -199,14 +231,26 @@ class EvalReport:
     events: int = 0
     """Events the coder produced."""
     seconds: float = 0.0
-    """Wall time spent coding (parse + actors + events)."""
+    """Wall time spent coding (parse + actors + events), shared by the coders of one run."""
+    coding_seconds: float = 0.0
+    """Wall time of this coder's events stage alone (after parsing and actors)."""
+    sentences: int = 0
+    """Parsed sentences in the coded texts."""
     headline: tuple[str, ...] = ()
     examples: list[dict[str, Any]] = field(default_factory=list)
     """Up to :data:`MAX_EXAMPLES` mispredicted items, to look at."""
+    reliability: list[ReliabilityBin] = field(default_factory=list)
+    """Confidence bins of the chosen events: mean confidence vs accuracy."""
+    protocol: str = ""
+    """How learned parts were kept off the rows they were trained on (empty for rules)."""
 
     @property
     def sentences_per_s(self) -> float:
         return ratio(self.articles, self.seconds)
+
+    @property
+    def coding_sentences_per_s(self) -> float:
+        return ratio(self.sentences, self.coding_seconds)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as one JSON-serialisable dict (``detente eval --json``)."""
@@ -214,13 +258,17 @@ class EvalReport:
             "name": self.name, "data_path": self.data_path, "n": self.n,
             "articles": self.articles, "events": self.events,
             "coder": self.coder, "kb_version": self.kb_version, "command": self.command,
+            "protocol": self.protocol,
             "seconds": round(self.seconds, 3),
             "sentences_per_s": round(self.sentences_per_s, 2),
+            "coding_seconds": round(self.coding_seconds, 4),
+            "coding_sentences_per_s": round(self.coding_sentences_per_s, 1),
             "metrics": {k: (rounded(v) if isinstance(v, float) else v)
                         for k, v in self.metrics.items()},
             "per_class": {k: [row.to_dict() for row in rows]
                           for k, rows in self.per_class.items()},
             "confusion": self.confusion,
+            "reliability": [b.to_dict() for b in self.reliability],
             "examples": self.examples,
         }
 
@@ -229,13 +277,16 @@ ProgressFn = Callable[[int, int], None]
 """Called as ``progress(articles_done, articles_total)``."""
 
 
-def _command(name: str, path: Path | None, coder: str, kb_dirs: Sequence[Path],
+def _command(name: str, path: Path | None, coders: Sequence[str], kb_dirs: Sequence[Path],
              limit: int | None) -> str:
+    from .events import DEFAULT_CODER
+
     parts = ["detente", "eval", name]
     if path is not None:
         parts += ["--path", str(path)]
-    if coder != "rules-1":
-        parts += ["--coder", coder]
+    if list(coders) != [DEFAULT_CODER]:
+        for c in coders:
+            parts += ["--coder", c]
     for d in kb_dirs:
         parts += ["--kb", str(d)]
     if limit is not None:
@@ -243,12 +294,28 @@ def _command(name: str, path: Path | None, coder: str, kb_dirs: Sequence[Path],
     return shlex.join(parts)
 
 
-def code_items(items: Sequence[GoldItem], *, name: str, coder: str, kb: Knowledge,
-               n_process: int = 1,
-               progress: ProgressFn | None = None) -> tuple[list[list[Event]], int]:
-    """Code each distinct (text, date) once; returns the events per item and the number
-    of articles coded."""
+@dataclass
+class Coded:
+    """What :func:`code_items` returns: events per gold item for each coder."""
+
+    events: dict[str, list[list[Event]]]
+    articles: int
+    sentences: int
+    coding_seconds: dict[str, float]
+    protocols: dict[str, str]
+
+
+def code_items(items: Sequence[GoldItem], *, name: str, coders: Sequence[str],
+               kb: Knowledge, n_process: int = 1, progress: ProgressFn | None = None,
+               clock: Callable[[], float] = time.perf_counter) -> Coded:
+    """Parse each distinct (text, date) once, run the actors stage once, and code it with
+    every coder in ``coders``.
+
+    A learned coder is scored only on rows its model was not trained on
+    (:func:`detente.learned.eval_models`: cross-validated fold models chosen per text).
+    """
     from . import api
+    from .learned import eval_models
 
     keys: dict[tuple[str, date], int] = {}
     articles: list[Article] = []
@@ -258,16 +325,102 @@ def code_items(items: Sequence[GoldItem], *, name: str, coder: str, kb: Knowledg
             keys[key] = len(articles)
             articles.append(Article(id=f"{name}:{it.id}", published=it.published,
                                     text=it.text, source=f"{name}:{it.id}"))
-    coded: list[list[Event]] = []
-    total = len(articles)
-    for _parsed, _ann, events in api.code_batch(articles, kb=kb, coder=coder,
-                                                n_process=n_process):
-        coded.append(list(events))
+    models = {c: eval_models(c) for c in coders}
+    coded: dict[str, list[list[Event]]] = {c: [] for c in coders}
+    seconds = dict.fromkeys(coders, 0.0)
+    total, done, n_sents = len(articles), 0, 0
+    first = coders[0]
+    for parsed, ann, events in api.code_batch(articles, kb=kb, coder=first,
+                                              n_process=n_process):
+        text = articles[done].text
+        if parsed is None or not getattr(parsed, "sentences", ()):
+            coded[first].append(list(events))
+            for c in coders[1:]:
+                coded[c].append([])
+        else:
+            n_sents += len(parsed.sentences)
+            for c in coders:
+                sel = models[c]
+                t0 = clock()
+                evs = api.recode(parsed, ann, kb=kb, coder=c,
+                                 model=sel.model_for(text) if sel is not None else None)
+                seconds[c] += clock() - t0
+                coded[c].append(evs)
+        done += 1
         if progress is not None:
-            progress(len(coded), total)
-    if len(coded) != total:
-        raise RuntimeError(f"the coder returned {len(coded)} results for {total} articles")
-    return [coded[keys[(it.text, it.published)]] for it in items], total
+            progress(done, total)
+    if done != total:
+        raise RuntimeError(f"the coder returned {done} results for {total} articles")
+    per_item = {c: [evs[keys[(it.text, it.published)]] for it in items]
+                for c, evs in coded.items()}
+    protocols = {c: (m.protocol if m is not None else "") for c, m in models.items()}
+    return Coded(per_item, total, n_sents, seconds, protocols)
+
+
+def run_evals(
+    name: str,
+    *,
+    coders: Sequence[str] = ("rules-1",),
+    path: Path | None = None,
+    kb_dirs: Sequence[Path] = (),
+    limit: int | None = None,
+    kb: Knowledge | None = None,
+    n_process: int = 1,
+    progress: ProgressFn | None = None,
+    command: str | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> list[EvalReport]:
+    """Score each coder in ``coders`` on gold set ``name`` (read from ``path`` or the
+    default data root); the texts are parsed once. One report per coder, in order.
+
+    ``limit`` scores only the first N gold items. ``kb`` is an already loaded knowledge
+    base (then ``kb_dirs`` is ignored); ``progress(done, total)`` is called after each
+    coded sentence. Raises :class:`UnknownName` for an unknown set or coder and
+    :class:`EvalDataError` for missing or malformed data.
+    """
+    from .events import check_coder
+
+    spec = get_set(name)
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+    if not coders:
+        raise UsageError("name at least one coder")
+    coders = list(dict.fromkeys(coders))
+    for c in coders:
+        check_coder(c)
+    directory = resolve_dir(name, path)
+    items = list(spec.load(directory))
+    if limit is not None:
+        items = items[:limit]
+    if not items:
+        raise EvalDataError(f"{directory / spec.records_file} has no records to score",
+                            file=str(directory / spec.records_file))
+    if kb is None:
+        from .knowledge import load_knowledge
+
+        kb = load_knowledge(kb_dirs)
+    t0 = clock()
+    coded = code_items(items, name=name, coders=coders, kb=kb, n_process=n_process,
+                       progress=progress, clock=clock)
+    seconds = clock() - t0
+    cmd = command or _command(name, path, coders, kb_dirs, limit)
+    reports = []
+    for c in coders:
+        preds = coded.events[c]
+        scored = spec.score(items, preds)
+        table = reliability(scored.calibration)
+        metrics = dict(scored.metrics)
+        if table:
+            metrics["ece"] = expected_calibration_error(table)
+        reports.append(EvalReport(
+            name=name, data_path=str(directory), n=len(items), metrics=metrics,
+            per_class=scored.per_class, confusion=scored.confusion, coder=c,
+            kb_version=str(kb.version), command=cmd, articles=coded.articles,
+            events=sum(len(p) for p in preds), seconds=seconds,
+            coding_seconds=coded.coding_seconds[c], sentences=coded.sentences,
+            headline=spec.headline, examples=scored.examples, reliability=table,
+            protocol=coded.protocols[c]))
+    return reports
 
 
 def run_eval(
@@ -283,39 +436,11 @@ def run_eval(
     command: str | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalReport:
-    """Score the coder on gold set ``name`` (read from ``path`` or the default data root).
-
-    ``limit`` scores only the first N gold items. ``kb`` is an already loaded knowledge
-    base (then ``kb_dirs`` is ignored); ``progress(done, total)`` is called after each
-    coded sentence. Raises :class:`UnknownName` for an
-    unknown set and :class:`EvalDataError` for missing or malformed data.
-    """
-    spec = get_set(name)
-    if limit is not None and limit < 1:
-        raise UsageError(f"--limit must be at least 1, got {limit}")
-    directory = resolve_dir(name, path)
-    items = list(spec.load(directory))
-    if limit is not None:
-        items = items[:limit]
-    if not items:
-        raise EvalDataError(f"{directory / RECORDS_FILE} has no records to score",
-                            file=str(directory / RECORDS_FILE))
-    if kb is None:
-        from .knowledge import load_knowledge
-
-        kb = load_knowledge(kb_dirs)
-    t0 = clock()
-    preds, n_articles = code_items(items, name=name, coder=coder, kb=kb,
-                                   n_process=n_process, progress=progress)
-    seconds = clock() - t0
-    scored = spec.score(items, preds)
-    return EvalReport(
-        name=name, data_path=str(directory), n=len(items), metrics=scored.metrics,
-        per_class=scored.per_class, confusion=scored.confusion, coder=coder,
-        kb_version=str(kb.version),
-        command=command or _command(name, path, coder, kb_dirs, limit),
-        articles=n_articles, events=sum(len(p) for p in preds), seconds=seconds,
-        headline=spec.headline, examples=scored.examples)
+    """Score one coder on gold set ``name``; see :func:`run_evals`."""
+    (report,) = run_evals(name, coders=[coder], path=path, kb_dirs=kb_dirs, limit=limit,
+                          kb=kb, n_process=n_process, progress=progress, command=command,
+                          clock=clock)
+    return report
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -326,7 +451,8 @@ def _fmt(v: float | int) -> str:
 
 
 def render(report: EvalReport, *, top_confusions: int = 10) -> list[RenderableType]:
-    """Rich renderables for the CLI: headline figures, per-class tables, top confusions."""
+    """Rich renderables for the CLI: headline figures, per-class tables, top confusions,
+    the reliability table."""
     from rich.table import Table
 
     out: list[RenderableType] = []
@@ -341,7 +467,11 @@ def render(report: EvalReport, *, top_confusions: int = 10) -> list[RenderableTy
     head.add_row("events", str(report.events))
     head.add_row("seconds", f"{report.seconds:.1f}")
     head.add_row("sentences/s", f"{report.sentences_per_s:.1f}")
+    if report.coding_seconds:
+        head.add_row("events stage sentences/s", f"{report.coding_sentences_per_s:.0f}")
     head.add_row("coder", report.coder)
+    if report.protocol:
+        head.add_row("protocol", report.protocol)
     head.add_row("kb", report.kb_version)
     head.add_row("data", report.data_path)
     head.add_row("command", report.command)
@@ -369,4 +499,38 @@ def render(report: EvalReport, *, top_confusions: int = 10) -> list[RenderableTy
             for n, g, p in cells[:top_confusions]:
                 t.add_row(g, p, str(n))
             out.append(t)
+    if report.reliability:
+        ece = expected_calibration_error(report.reliability)
+        t = Table(title=f"reliability of the chosen event's confidence (ECE {ece:.3f})",
+                  title_justify="left")
+        for col in ("confidence", "n", "mean confidence", "accuracy", "gap"):
+            t.add_column(col, justify="left" if col == "confidence" else "right")
+        for b in report.reliability:
+            t.add_row(f"{b.low:.1f}-{b.high:.1f}", str(b.n), f"{b.confidence:.3f}",
+                      f"{b.accuracy:.3f}", f"{b.accuracy - b.confidence:+.3f}")
+        out.append(t)
     return out
+
+
+def render_comparison(reports: Sequence[EvalReport]) -> RenderableType:
+    """One table, coders side by side: every metric, events and events-stage speed."""
+    from rich.table import Table
+
+    first = reports[0]
+    t = Table(title=f"detente eval {first.name}: coders side by side", title_justify="left")
+    t.add_column("metric", style="bold")
+    for r in reports:
+        t.add_column(r.coder, justify="right")
+    keys = [k for k in first.headline if k in first.metrics]
+    keys += [k for r in reports for k in r.metrics if k not in keys]
+    keys = list(dict.fromkeys(keys))
+    for key in keys:
+        t.add_row(key, *(_fmt(r.metrics[key]) if key in r.metrics else "-" for r in reports))
+    t.add_row("events", *(str(r.events) for r in reports))
+    t.add_row("events stage sentences/s",
+              *(f"{r.coding_sentences_per_s:.0f}" if r.coding_seconds else "-"
+                for r in reports))
+    t.add_row("protocol", *((r.protocol and "cross-validated") or "no training"
+                            for r in reports))
+    t.caption = f"{first.n} items, {first.articles} texts; {first.command}"
+    return t

@@ -866,7 +866,8 @@ def tok_tag(ss: _Sent, i: int) -> str:
     return t.tag
 
 
-def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any) -> Iterator[Event]:
+def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+                  model: Any = None) -> Iterator[Event]:
     narrative = _Narrative()
     mentions: dict[int, list[Mention]] = {}
     for m in ann.mentions:
@@ -891,16 +892,25 @@ CODERS: dict[str, Callable[..., Iterator[Event]]] = {"rules-1": _code_rules_1}
 DEFAULT_CODER = "rules-1"
 
 
-def code_events(doc: ParsedArticle, ann: Annotations, *, kb: Any,
-                coder: str = DEFAULT_CODER) -> Iterator[Event]:
-    """Code the events of one parsed, annotated article with the named coder.
-
-    Raises :class:`~detente.errors.UnknownName` for a coder not in :data:`CODERS`.
-    """
-    from .actors import events_at_date
-
+def check_coder(coder: str) -> Callable[..., Iterator[Event]]:
+    """The coder function named ``coder``; :class:`~detente.errors.UnknownName` listing
+    the others if there is none."""
     fn = CODERS.get(coder)
     if fn is None:
         raise UnknownName(f"unknown coder {coder!r}", hint=f"coders: {', '.join(sorted(CODERS))}",
                           name=coder, kind="coder")
-    return events_at_date(fn(doc, ann, kb=kb), kb=kb)
+    return fn
+
+
+def code_events(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+                coder: str = DEFAULT_CODER, model: Any = None) -> Iterator[Event]:
+    """Code the events of one parsed, annotated article with the named coder.
+
+    ``model`` replaces a learned coder's packaged model (evaluation passes the
+    cross-validation fold model that did not see the text); rule coders ignore it.
+    Raises :class:`~detente.errors.UnknownName` for a coder not in :data:`CODERS`.
+    """
+    from .actors import events_at_date
+
+    fn = check_coder(coder)
+    return events_at_date(fn(doc, ann, kb=kb, model=model), kb=kb)

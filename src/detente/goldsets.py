@@ -248,6 +248,44 @@ def confusion(gold: Sequence[str], pred: Sequence[str]) -> dict[str, dict[str, i
     return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
 
 
+@dataclass(frozen=True, slots=True)
+class ReliabilityBin:
+    """One confidence bin of a reliability table."""
+
+    low: float
+    high: float
+    n: int
+    confidence: float
+    """Mean confidence of the items in the bin."""
+    accuracy: float
+    """Share of them that were right."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"low": rounded(self.low), "high": rounded(self.high), "n": self.n,
+                "confidence": rounded(self.confidence), "accuracy": rounded(self.accuracy)}
+
+
+def reliability(pairs: Iterable[tuple[float, bool]], *, bins: int = 10
+                ) -> list[ReliabilityBin]:
+    """Equal-width confidence bins over ``[0, 1]`` (the last one closed), each with its
+    mean confidence and accuracy; empty bins are left out."""
+    sums: list[list[float]] = [[0, 0.0, 0.0] for _ in range(bins)]
+    for conf, ok in pairs:
+        c = min(1.0, max(0.0, float(conf)))
+        b = min(bins - 1, int(c * bins))
+        sums[b][0] += 1
+        sums[b][1] += c
+        sums[b][2] += 1.0 if ok else 0.0
+    return [ReliabilityBin(b / bins, (b + 1) / bins, int(n), c / n, k / n)
+            for b, (n, c, k) in enumerate(sums) if n]
+
+
+def expected_calibration_error(table: Sequence[ReliabilityBin]) -> float:
+    """ECE: the mean over items of ``|accuracy - confidence|`` of their bin."""
+    total = sum(b.n for b in table)
+    return ratio(sum(b.n * abs(b.accuracy - b.confidence) for b in table), total)
+
+
 Triple = tuple[str, str, str]
 
 
@@ -635,6 +673,9 @@ class Scored:
     per_class: dict[str, list[ClassRow]]
     confusion: dict[str, dict[str, int]] | None = None
     examples: list[dict[str, Any]] = field(default_factory=list)
+    calibration: list[tuple[float, bool]] = field(default_factory=list)
+    """``(confidence, correct)`` of each item's chosen event (items with none are left
+    out), for the reliability table."""
 
 
 def _binary(q: int) -> str:
@@ -646,9 +687,12 @@ def score_plv(items: Sequence[PlvItem], preds: Sequence[Sequence[Event]]) -> Sco
     _same_length(items, preds)
     gold_root = [it.root for it in items]
     pred_root: list[str] = []
+    calib: list[tuple[float, bool]] = []
     for it, evs in zip(items, preds, strict=True):
         ev = pick_event(evs, it.source_spans, it.target_spans)
         pred_root.append(to_plv(ev.event_type) if ev is not None else NONE_LABEL)
+        if ev is not None:
+            calib.append((ev.confidence, pred_root[-1] == it.root))
     gold_quad = [str(it.quad) for it in items]
     pred_quad = [str(PLV_QUAD.get(p, 0)) if p != NONE_LABEL else NONE_LABEL for p in pred_root]
     gold_bin = [_binary(it.quad) for it in items]
@@ -678,7 +722,7 @@ def score_plv(items: Sequence[PlvItem], preds: Sequence[Sequence[Event]]) -> Sco
                  "events": [_event_brief(e) for e in evs]}
                 for it, p, evs in zip(items, pred_root, preds, strict=True) if p != it.root]
     return Scored(metrics, {"root": root_rows, "quad": quad_rows, "binary": bin_rows},
-                  confusion(gold_root, pred_root), spread(examples, key="gold"))
+                  confusion(gold_root, pred_root), spread(examples, key="gold"), calib)
 
 
 def _codes(entities: Iterable[Entity]) -> frozenset[str]:
@@ -693,6 +737,7 @@ def score_gsr(items: Sequence[GsrItem], preds: Sequence[Sequence[Event]]) -> Sco
     gold_t, pred_t = [], []
     actor_ok = recip_ok = either_ok = exact = 0
     examples: list[dict[str, Any]] = []
+    calib: list[tuple[float, bool]] = []
     for it, evs in zip(items, preds, strict=True):
         ev = pick_event(evs, _spans_of(it.text, it.actor_texts),
                         _spans_of(it.text, it.recipient_texts))
@@ -708,6 +753,8 @@ def score_gsr(items: Sequence[GsrItem], preds: Sequence[Sequence[Event]]) -> Sco
         either_ok += (pa | pr) == (it.actors | it.recipients)
         t_ok = ptype == it.event
         exact += t_ok and a_ok and r_ok
+        if ev is not None:
+            calib.append((ev.confidence, t_ok))
         gold_t.append(it.event)
         pred_t.append(ptype)
         if not (t_ok and a_ok and r_ok):
@@ -728,7 +775,7 @@ def score_gsr(items: Sequence[GsrItem], preds: Sequence[Sequence[Event]]) -> Sco
         "sentences": len({it.text for it in items}),
     }
     return Scored(metrics, {"type": rows}, confusion(gold_t, pred_t),
-                  spread(examples, key="gold_type"))
+                  spread(examples, key="gold_type"), calib)
 
 
 def _spans_of(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
@@ -812,7 +859,7 @@ def _cameo_root(ev: Event | None) -> str:
 
 def _label_scored(items: Sequence[LabelItem], pred: Sequence[str],
                   preds: Sequence[Sequence[Event]], *, prefix: str,
-                  table: str) -> Scored:
+                  table: str, chosen: Sequence[Event | None] = ()) -> Scored:
     gold = [it.label for it in items]
     rows = per_class(gold, pred)
     metrics: dict[str, float | int] = {
@@ -823,22 +870,32 @@ def _label_scored(items: Sequence[LabelItem], pred: Sequence[str],
     examples = [{"id": it.id, "text": it.text, "gold": it.label, "pred": p,
                  "events": [_event_brief(e) for e in evs]}
                 for it, p, evs in zip(items, pred, preds, strict=True) if p != it.label]
-    return Scored(metrics, {table: rows}, confusion(gold, pred), spread(examples, key="gold"))
+    calib = [(ev.confidence, p == g) for ev, p, g in zip(chosen, pred, gold, strict=False)
+             if ev is not None]
+    return Scored(metrics, {table: rows}, confusion(gold, pred), spread(examples, key="gold"),
+                  calib)
 
 
 def score_cameo_examples(items: Sequence[LabelItem],
                          preds: Sequence[Sequence[Event]]) -> Scored:
-    """Score cameo-codebook-examples: CAMEO root (and full code) of the most confident
-    event per example sentence."""
+    """Score cameo-codebook-examples: CAMEO root, 3-digit code and full code of the most
+    confident event per example sentence. ``code3`` compares the first three digits
+    (a 4-digit gold code ``0211`` is right at 3 digits for a predicted ``021`` or
+    ``0214``)."""
     _same_length(items, preds)
     best = [pick_event(evs) for evs in preds]
     pred = [_cameo_root(ev) for ev in best]
-    scored = _label_scored(items, pred, preds, prefix="root", table="cameo_root")
+    scored = _label_scored(items, pred, preds, prefix="root", table="cameo_root", chosen=best)
     rows = scored.per_class["cameo_root"]
+    codes = [ev.cameo.strip() if ev else NONE_LABEL for ev in best]
+    scored.metrics["code3_accuracy"] = accuracy(
+        [it.code[:3] for it in items], [c[:3] if len(c) >= 3 else NONE_LABEL for c in codes])
+    scored.metrics["code_accuracy"] = accuracy([it.code for it in items], codes)
     scored.metrics["plover_roots_macro_f1"] = macro_f1(
         r for r in rows if r.label not in NON_PLOVER_ROOTS)
-    scored.metrics["code_accuracy"] = accuracy(
-        [it.code for it in items], [ev.cameo.strip() if ev else NONE_LABEL for ev in best])
+    plover_idx = [i for i, it in enumerate(items) if it.label not in NON_PLOVER_ROOTS]
+    scored.metrics["plover_roots_accuracy"] = accuracy(
+        [items[i].label for i in plover_idx], [pred[i] for i in plover_idx])
     return scored
 
 
@@ -847,10 +904,17 @@ def score_conflibert(items: Sequence[LabelItem], preds: Sequence[Sequence[Event]
     root (``NONE`` without events, a miss even for class 0, statements)."""
     _same_length(items, preds)
     pred = []
-    for evs in preds:
-        root = _cameo_root(pick_event(evs))
+    best = [pick_event(evs) for evs in preds]
+    for ev in best:
+        root = _cameo_root(ev)
         pred.append(str(PHOENIX_PENTA[root]) if root in PHOENIX_PENTA else NONE_LABEL)
-    return _label_scored(items, pred, preds, prefix="penta", table="pentaclass")
+    scored = _label_scored(items, pred, preds, prefix="penta", table="pentaclass", chosen=best)
+    # cooperation (PentaClass 0-2) vs conflict (3-4), comparable with zsp-aw's binary
+    gold_b = ["coop" if it.label in "012" else "conflict" for it in items]
+    pred_b = [NONE_LABEL if p == NONE_LABEL else "coop" if p in "012" else "conflict"
+              for p in pred]
+    scored.metrics["binary_macro_f1"] = macro_f1(per_class(gold_b, pred_b))
+    return scored
 
 
 def score_aw(items: Sequence[LabelItem], preds: Sequence[Sequence[Event]]) -> Scored:
@@ -858,10 +922,12 @@ def score_aw(items: Sequence[LabelItem], preds: Sequence[Sequence[Event]]) -> Sc
     fits the gold source/target spans."""
     _same_length(items, preds)
     pred = []
+    best = []
     for it, evs in zip(items, preds, strict=True):
         ev = pick_event(evs, it.source_spans, it.target_spans)
+        best.append(ev)
         pred.append(NONE_LABEL if ev is None else _binary(ev.quad_class))
-    return _label_scored(items, pred, preds, prefix="binary", table="binary")
+    return _label_scored(items, pred, preds, prefix="binary", table="binary", chosen=best)
 
 
 def _same_length(items: Sequence[Any], preds: Sequence[Any]) -> None:

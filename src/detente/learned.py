@@ -255,6 +255,18 @@ class LearnedModel:
         return probs
 
 
+CODER_MODELS: dict[str, str] = {}
+"""Learned coders (by name in :data:`detente.events.CODERS`) and the artefact they use."""
+
+
+def eval_models(coder: str) -> Any:
+    """The fold-model selector ``detente eval`` uses for ``coder``, or ``None`` for a coder
+    with no learned part."""
+    if coder not in CODER_MODELS:
+        return None
+    return None
+
+
 def _bad(path: Path, problem: str) -> KnowledgeError:
     return KnowledgeError(str(path), "(model)", problem)
 
