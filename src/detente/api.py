@@ -11,6 +11,7 @@ It wires the stages together (ingest -> nlp -> actors -> events -> store) and ex
 from __future__ import annotations
 
 import builtins
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -196,15 +197,18 @@ def resolve_actors(
     return rows
 
 
-def open(path: Path | str | Store | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
+def open(path: Path | str | Store | None = None, *, read_only: bool = False,  # noqa: A001
+         lock_timeout: float | None = None) -> Store:
     """Open (creating if needed) a detente store; ``None`` means ``$DETENTE_DB`` or
     ``./detente.duckdb``. Given an open :class:`~detente.store.Store` (as the HTTP API
-    does), every facade function uses it and leaves it open."""
+    does), every facade function uses it and leaves it open. Opening a file waits up to
+    ``lock_timeout`` seconds (default ``$DETENTE_LOCK_TIMEOUT`` or 30) while another
+    process holds it."""
     from .store import Store
 
     if isinstance(path, Store):
         return path.borrow()
-    return Store(path, read_only=read_only)
+    return Store(path, read_only=read_only, lock_timeout=lock_timeout)
 
 
 @dataclass
@@ -258,11 +262,17 @@ def ingest(
     skipped before parsing; a killed run can simply be restarted.
 
     Each batch is deduplicated against the store (:mod:`detente.dedup`) and written with
-    its dedup results in one transaction.
+    its dedup results in one transaction: a killed run loses at most the batch in flight,
+    and the restart codes it again.
+
+    Given a path, one writer per store (:func:`detente.store.writer_lock`), and the DuckDB
+    file is held only while a batch is committed, so other processes can read between
+    batches. Given an open :class:`~detente.store.Store` (the HTTP server's), it writes
+    through it and leaves it open.
     """
     from .dedup import DedupConfig, EventClusterer, dedup_rows
     from .ingest import read
-    from .store import DedupBatch
+    from .store import DedupBatch, Store, default_path, writer_lock
 
     if not paths:
         raise UsageError("no input given", hint="detente ingest PATH... (or - for stdin)")
@@ -270,41 +280,69 @@ def ingest(
     t0 = time.perf_counter()
     summary = IngestSummary()
     kb = knowledge(kb_dirs)
-    store = open(db)
     config = dedup or DedupConfig()
-    try:
-        index = store.article_index(config)
-        clusterer = EventClusterer(store, config)
+    kwargs: dict[str, object] = {"fmt": fmt, "date": published}
+    if fields is not None:
+        kwargs["fields"] = fields
+    if stdin is not None:
+        kwargs["stdin"] = stdin
+    items = read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
+
+    if isinstance(db, Store):  # a store held open by its owner (the HTTP server)
+        held = db
+
+        def session() -> contextlib.AbstractContextManager[Store]:
+            return contextlib.nullcontext(held)
+
+        run_lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    else:
+        # The DuckDB file is opened only for short sessions (checking which articles are
+        # stored, committing a batch), so readers in other processes get in between.
+        db_path = Path(db) if db is not None else default_path()
+
+        def session() -> contextlib.AbstractContextManager[Store]:
+            return open(db_path, lock_timeout=WRITER_LOCK_TIMEOUT)
+
+        run_lock = writer_lock(db_path)
+
+    with run_lock:
+        with session() as store:
+            index = store.article_index(config)
+        clusterer = EventClusterer(None, config)
 
         def write(batch: builtins.list[CodedArticle | Reject]) -> None:
             arts = [(b.article, b.events) for b in batch if isinstance(b, CodedArticle)]
-            rows, clusters = dedup_rows(arts, index=index, clusterer=clusterer)
-            store.write(batch, kb_version=kb.version, coder=coder,
-                        dedup=DedupBatch(articles=rows, clusters=clusters))
+            with session() as store:
+                clusterer.source = store
+                try:
+                    rows, clusters = dedup_rows(arts, index=index, clusterer=clusterer)
+                    store.write(batch, kb_version=kb.version, coder=coder,
+                                dedup=DedupBatch(articles=rows, clusters=clusters))
+                finally:
+                    clusterer.source = None
             summary.near_duplicates += sum(1 for r in rows if r[3] is not None)
-
-        kwargs: dict[str, object] = {"fmt": fmt, "date": published}
-        if fields is not None:
-            kwargs["fields"] = fields
-        if stdin is not None:
-            kwargs["stdin"] = stdin
-        items = read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
 
         seen_in_run: set[str] = set()
 
         def fresh() -> Iterator[Article | Reject]:
-            for it in items:
-                if isinstance(it, Article):
-                    summary.article_ids.append(it.id)
-                    if it.id in seen_in_run or store.has_article(it.id):
-                        summary.duplicates += 1
-                        continue
-                    seen_in_run.add(it.id)
-                yield it
+            """The items, less articles already stored (checked a group at a time)."""
+            for group in _groups(items):
+                ids = [it.id for it in group if isinstance(it, Article)]
+                with session() as store:
+                    stored = store.stored_ids(ids)
+                for it in group:
+                    if isinstance(it, Article):
+                        summary.article_ids.append(it.id)
+                        if it.id in seen_in_run or it.id in stored:
+                            summary.duplicates += 1
+                            continue
+                        seen_in_run.add(it.id)
+                    yield it
 
         pending: list[CodedArticle | Reject] = []
-        for done, out in enumerate(code_articles(fresh(), kb=kb, coder=coder, n_process=n_process,
-                                 batch_size=batch_size), start=1):
+        for done, out in enumerate(code_articles(fresh(), kb=kb, coder=coder,
+                                                 n_process=n_process,
+                                                 batch_size=batch_size), start=1):
             pending.append(out)
             if isinstance(out, Reject):
                 summary.rejected += 1
@@ -320,10 +358,30 @@ def ingest(
                 progress(done, summary.events)
         if pending:
             write(pending)
-    finally:
-        store.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+WRITER_LOCK_TIMEOUT = 600.0
+"""Seconds an ingest waits for readers to let go of the store before a commit."""
+
+_GROUP_ITEMS = 256
+_GROUP_CHARS = 8_000_000
+
+
+def _groups(items: Iterable[Article | Reject]) -> Iterator[builtins.list[Article | Reject]]:
+    """Items in groups of at most :data:`_GROUP_ITEMS` items and about
+    :data:`_GROUP_CHARS` characters of text."""
+    group: builtins.list[Article | Reject] = []
+    chars = 0
+    for it in items:
+        group.append(it)
+        chars += len(it.text) if isinstance(it, Article) else 0
+        if len(group) >= _GROUP_ITEMS or chars >= _GROUP_CHARS:
+            yield group
+            group, chars = [], 0
+    if group:
+        yield group
 
 
 def rebuild_dedup(*, db: Path | str | Store | None = None,
@@ -333,10 +391,11 @@ def rebuild_dedup(*, db: Path | str | Store | None = None,
     after changing the window or thresholds). Articles are replayed in publication
     order."""
     from .dedup import DedupConfig, EventClusterer, dedup_rows
-    from .store import DedupBatch
+    from .store import DedupBatch, Store, writer_lock
 
     config = config or DedupConfig()
-    with open(db) as store:
+    run_lock = (contextlib.nullcontext() if isinstance(db, Store) else writer_lock(db))
+    with run_lock, open(db, lock_timeout=WRITER_LOCK_TIMEOUT) as store:
         store.clear_dedup()
         index = store.article_index(config)
         clusterer = EventClusterer(store, config)

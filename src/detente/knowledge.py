@@ -37,6 +37,8 @@ import yaml
 from .errors import ConfigError, KnowledgeError
 
 DATA_DIR = Path(str(resources.files("detente") / "data"))
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (several times faster), else the pure one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -207,12 +209,114 @@ def _reject_id(r: Reject) -> str:
     return "r" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:16]
 
 
+_ARROW_SCHEMAS: dict[str, Any] = {}
+"""Arrow schema of each table (fixed by :data:`SCHEMA_VERSION`), for bulk inserts."""
+
+LOCK_TIMEOUT_ENV = "DETENTE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+"""Seconds a process waits for a store another process has open (see :class:`Store`)."""
+_PID_RE = re.compile(r"\(PID (\d+)\)")
+
+
+def default_lock_timeout() -> float:
+    """``$DETENTE_LOCK_TIMEOUT`` seconds, else :data:`DEFAULT_LOCK_TIMEOUT`."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"${LOCK_TIMEOUT_ENV} must be a number of seconds, got {raw!r}"
+                         ) from None
+    if value < 0 or value != value:
+        raise UsageError(f"${LOCK_TIMEOUT_ENV} must be >= 0, got {raw!r}")
+    return value
+
+
+def _connect(path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, waiting up to ``timeout`` seconds (with backoff) while
+    another process holds a conflicting lock."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" not in msg.lower():
+                raise StoreError(f"cannot open {path}: {msg}", path=str(path)) from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                m = _PID_RE.search(msg)
+                pid = int(m[1]) if m else None
+                who = f"process {pid}" if pid else "another process"
+                raise StoreLocked(
+                    f"{path} is held by {who} (an ingest writing, or a reader); waited "
+                    f"{timeout:g} s", path=str(path), pid=pid,
+                    hint=f"wait for it to finish, or wait longer with ${LOCK_TIMEOUT_ENV}="
+                    "SECONDS; an ingest releases the store between batches") from exc
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 0.5)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path} is not a usable DuckDB file: {exc}",
+                             path=str(path)) from exc
+
+
+@contextmanager
+def writer_lock(path: Path | str | None = None) -> Iterator[None]:
+    """Hold the store's writer lock (``<store>.lock``) for one writing run.
+
+    Only one process writes a store at a time. An ingest opens the DuckDB file only while
+    it commits a batch, so readers get in between batches; this lock keeps a second
+    writer out for the whole run. It is an OS lock (``flock``): the kernel drops it when
+    the holder dies, so a killed ingest never leaves a stale lock behind. Raises
+    :class:`~detente.errors.StoreLocked` at once when another writer holds it.
+    """
+    db = Path(path) if path is not None else default_path()
+    lock_path = db.with_name(db.name + ".lock")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: DuckDB's own lock still applies
+        yield
+        return
+    try:
+        fh = lock_path.open("a+")
+    except OSError as exc:
+        raise StoreError(f"cannot create the writer lock {lock_path}: {exc.strerror}",
+                         path=str(lock_path)) from exc
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise StoreLocked(f"{db} is being written by another detente process "
+                              f"(pid {holder})", path=str(db), pid=holder,
+                              hint="one writer per store: wait for it to finish") from None
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class Store:
-    """A detente DuckDB store. Use as a context manager or call :meth:`close`."""
+    """A detente DuckDB store. Use as a context manager or call :meth:`close`.
+
+    Concurrency: DuckDB lets one process open a file for writing, or several for reading.
+    Opening waits up to ``lock_timeout`` seconds (default ``$DETENTE_LOCK_TIMEOUT`` or
+    30) while another process holds the file, then raises
+    :class:`~detente.errors.StoreLocked`. Writers commit a batch in one transaction, so a
+    reader sees every batch whole or not at all.
+    """
 
     _borrowed: bool = False
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False,
+                 lock_timeout: float | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.read_only = read_only
         if read_only and not self.path.exists():
@@ -221,18 +325,14 @@ class Store:
         if not read_only and self.path.parent and not self.path.parent.exists():
             raise StoreError(f"directory {self.path.parent} does not exist",
                              hint="create the directory or choose another --db")
+        self.con = _connect(self.path, read_only=read_only,
+                            timeout=default_lock_timeout() if lock_timeout is None
+                            else lock_timeout)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            msg = str(exc)
-            if "lock" in msg.lower():
-                raise StoreLocked(f"{self.path} is locked by another process: {msg}",
-                                  path=str(self.path)) from exc
-            raise StoreError(f"cannot open {self.path}: {msg}", path=str(self.path)) from exc
-        except duckdb.Error as exc:
-            raise StoreError(f"{self.path} is not a usable DuckDB file: {exc}",
-                             path=str(self.path)) from exc
-        self._init_schema()
+            self._init_schema()
+        except BaseException:
+            self.con.close()
+            raise
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -280,6 +380,14 @@ class Store:
 
     # -- writes --------------------------------------------------------------------
 
+    def stored_ids(self, article_ids: Sequence[str]) -> set[str]:
+        """Those of ``article_ids`` that are stored."""
+        if not article_ids:
+            return set()
+        rows = self.con.execute("SELECT id FROM articles WHERE id IN (SELECT unnest(?))",
+                                [list(article_ids)]).fetchall()
+        return {r[0] for r in rows}
+
     def has_article(self, article_id: str) -> bool:
         return self.con.execute("SELECT 1 FROM articles WHERE id = ?",
                                 [article_id]).fetchone() is not None
@@ -314,40 +422,73 @@ class Store:
         con = self.con
         try:
             con.execute("BEGIN")
-            if art_rows:
-                con.executemany("INSERT OR IGNORE INTO articles VALUES "
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?)", art_rows)
-            if ev_rows:
-                marks = ",".join("?" * len(EVENT_COLUMNS))
-                con.executemany(f"INSERT OR IGNORE INTO events VALUES ({marks})", ev_rows)
-            if ent_rows:
-                con.executemany("INSERT OR IGNORE INTO event_entities VALUES "
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?)", ent_rows)
-            if obj_rows:
-                con.executemany("INSERT OR IGNORE INTO event_objects VALUES (?,?,?,?,?,?,?)",
-                                obj_rows)
-            if rej_rows:
-                con.executemany("INSERT OR IGNORE INTO rejects VALUES (?,?,?,?,?,?,?,?)",
-                                rej_rows)
+            self._insert("articles", art_rows)
+            self._insert("events", ev_rows)
+            self._insert("event_entities", ent_rows, key=3)
+            self._insert("event_objects", obj_rows, key=2)
+            self._insert("rejects", rej_rows)
             if dedup is not None:
                 self._write_dedup(dedup)
             con.execute("COMMIT")
-        except duckdb.Error as exc:
+        except BaseException as exc:
             con.execute("ROLLBACK")
-            raise StoreError(f"writing a batch to {self.path} failed: {exc}") from exc
+            if isinstance(exc, duckdb.Error):
+                raise StoreError(f"writing a batch to {self.path} failed: {exc}") from exc
+            raise
 
     def _write_dedup(self, d: DedupBatch) -> None:
-        con = self.con
-        if d.articles:
-            con.executemany("INSERT OR REPLACE INTO article_dedup VALUES (?,?,?,?,?,?,?)",
-                            d.articles)
-        if d.clusters:
-            con.executemany(
-                "INSERT OR REPLACE INTO event_clusters VALUES (?,?,?,?,?,?,?)",
-                [(c.id, c.key, c.date_lo, c.date_hi, sorted(c.modes), c.country,
-                  sorted(c.objects)) for c in d.clusters])
-            con.executemany("INSERT OR REPLACE INTO event_mentions VALUES (?, ?)",
-                            [(m, c.id) for c in d.clusters for m in c.new_members])
+        self._insert("article_dedup", d.articles, replace=True)
+        self._insert("event_clusters",
+                     [(c.id, c.key, c.date_lo, c.date_hi, sorted(c.modes), c.country,
+                       sorted(c.objects)) for c in d.clusters], replace=True)
+        self._insert("event_mentions", [(m, c.id) for c in d.clusters for m in c.new_members],
+                     replace=True)
+
+    def _arrow_schema(self, table: str) -> Any:
+        import pyarrow as pa
+
+        cached = _ARROW_SCHEMAS.get(table)
+        if cached is not None:
+            return cached
+        cols = self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = 'main' "
+            "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+        types = {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32(),
+                 "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
+                 "BLOB": pa.binary(), "TIMESTAMP": pa.timestamp("us"),
+                 "VARCHAR[]": pa.list_(pa.string())}
+        schema = pa.schema([(name, types[dtype]) for name, dtype in cols])
+        _ARROW_SCHEMAS[table] = schema
+        return schema
+
+    def _insert(self, table: str, rows: Sequence[tuple[Any, ...]], *, key: int = 1,
+                replace: bool = False) -> None:
+        """Insert rows in one statement (via Arrow: ``executemany`` costs a statement per
+        row). Rows whose primary key (the first ``key`` columns) is already stored are
+        skipped, or replace the stored row when ``replace``; within ``rows`` the first
+        (for ``replace``: the last) row of a key wins."""
+        if not rows:
+            return
+        import pyarrow as pa
+
+        unique: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for r in rows:
+            k = r[:key]
+            if replace or k not in unique:
+                unique[k] = r
+        schema = self._arrow_schema(table)
+        columns = list(zip(*unique.values(), strict=True))
+        data = pa.Table.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
+            schema=schema)
+        view = f"_detente_new_{table}"
+        self.con.register(view, data)
+        try:
+            verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+            self.con.execute(f"{verb} INTO {table} SELECT * FROM {view}")  # noqa: S608
+        finally:
+            self.con.unregister(view)
 
     def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date) -> list[Cluster]:
         """Clusters with one of ``keys`` whose date interval touches ``[lo, hi]``."""
