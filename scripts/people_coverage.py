@@ -49,6 +49,9 @@ ROLES = ("HOS", "HOG", "FM", "DM")
 ROLE_NAMES = {"HOS": "head of state", "HOG": "head of government", "FM": "foreign minister",
               "DM": "defence minister"}
 
+NOT_APPLICABLE = {("ISL", "DM"): "Iceland has no armed forces and no defence minister"}
+"""Country and office pairs outside the measure, with the reason."""
+
 ORG_OFFICES: dict[str, tuple[str, date]] = {
     "UN": ("UN Secretary-General", FIRST),
     "NATO": ("NATO Secretary General", FIRST),
@@ -122,7 +125,7 @@ def measure(kb: ActorKB) -> tuple[dict[tuple[str, str], Cover], dict[str, Cover]
             for r in (("HOS", "HOG") if t.role == "HSG" else (t.role,)):
                 by_role.setdefault((t.code, r), []).append(t)
     countries = {(c, r): _cover(by_role.get((c, r), ()), FIRST)
-                 for c in COUNTRIES for r in ROLES}
+                 for c in COUNTRIES for r in ROLES if (c, r) not in NOT_APPLICABLE}
     orgs = {o: _cover(by_org.get(o, ()), first) for o, (_, first) in ORG_OFFICES.items()}
     return countries, orgs
 
@@ -137,22 +140,24 @@ def summary(countries: dict[tuple[str, str], Cover], orgs: dict[str, Cover]) -> 
         f"Measured by `python scripts/people_coverage.py` over {len(COUNTRIES)} countries "
         f"(G20, NATO, EU, P5) x 4 offices x {n_years} years ({FIRST} to {LAST}); a day "
         "counts when someone is certainly in that office (partial dates leave their "
-        "uncertain month or year uncovered). Year by year matrix and every gap: "
-        "[docs/people-coverage.md](docs/people-coverage.md).",
+        "uncertain month or year uncovered). Not applicable: "
+        + "; ".join(f"{c} {r} ({why})" for (c, r), why in NOT_APPLICABLE.items())
+        + ". Year by year matrix and every gap: [docs/people-coverage.md]"
+        "(docs/people-coverage.md).",
         "",
         "| office | country-days covered | country-years fully / partly / not covered | "
         "countries complete |",
         "|---|---|---|---|",
     ]
     for r in ROLES:
-        cs = [countries[(c, r)] for c in COUNTRIES]
+        cs = [countries[(c, r)] for c in COUNTRIES if (c, r) in countries]
         full = sum(c.years.count("#") for c in cs)
         part = sum(c.years.count("+") for c in cs)
         none = sum(c.years.count(".") for c in cs)
         done = sum(1 for c in cs if not c.gaps)
         share = _pct(sum(c.days for c in cs), sum(c.total for c in cs))
         lines.append(f"| {ROLE_NAMES[r]} | {share} | {full} / {part} / {none} | "
-                     f"{done} of {len(COUNTRIES)} |")
+                     f"{done} of {len(cs)} |")
     od = sum(c.days for c in orgs.values())
     ot = sum(c.total for c in orgs.values())
     complete = sum(1 for c in orgs.values() if not c.gaps)
@@ -193,16 +198,17 @@ def document(countries: dict[tuple[str, str], Cover], orgs: dict[str, Cover]) ->
         "|---|---|---|---|---|",
     ]
     for c in COUNTRIES:
-        out.append(f"| {c} | " + " | ".join(f"`{countries[(c, r)].years}`" for r in ROLES)
-                   + " |")
+        cells = [f"`{countries[(c, r)].years}`" if (c, r) in countries else "n/a"
+                 for r in ROLES]
+        out.append(f"| {c} | " + " | ".join(cells) + " |")
     out += ["", "| organisation | office | years |", "|---|---|---|"]
     for o, (office, _) in ORG_OFFICES.items():
         out.append(f"| {o} | {office} | `{orgs[o].years}` |")
     out += ["", "## Gaps (days with no certain holder)", ""]
     for c in COUNTRIES:
         for r in ROLES:
-            cov = countries[(c, r)]
-            if cov.gaps:
+            cov = countries.get((c, r))
+            if cov and cov.gaps:
                 out.append(f"- {c} {r} ({_pct(cov.days, cov.total)} covered): {_gaps(cov)}")
     for o in ORG_OFFICES:
         if orgs[o].gaps:
