@@ -25,6 +25,7 @@ from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, R
 if TYPE_CHECKING:
     from .dedup import DedupConfig
     from .knowledge import Knowledge
+    from .petrarch import ImportSummary
     from .store import Store
 
 DEFAULT_CODER = "rules-1"
@@ -35,6 +36,14 @@ def knowledge(kb_dirs: Sequence[Path | str] = ()) -> Knowledge:
     from .knowledge import load_knowledge
 
     return load_knowledge(kb_dirs)
+
+
+def import_petrarch(sources: Sequence[Path | str], output: Path | str) -> ImportSummary:
+    """Convert PETRARCH/TABARI dictionaries into detente knowledge files in ``output``
+    (see :mod:`detente.petrarch`)."""
+    from .petrarch import import_petrarch as run
+
+    return run(sources, output)
 
 
 def _as_date(value: Date | str) -> Date:

@@ -637,16 +637,43 @@ def kb_check(
     out.print(table)
 
 
+@kb_app.command("import-petrarch")
+def kb_import_petrarch(
+    sources: Annotated[list[Path], typer.Argument(help="PETRARCH/TABARI dictionary files "
+                                                  "(*.actors.txt, *.agents.txt, *.verbs.txt, "
+                                                  "*.discards.txt) or directories of them.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write the "
+                                         "detente knowledge files into.")],
+) -> None:
+    """Convert PETRARCH/TABARI dictionaries into detente knowledge files.
+
+    Use the result with --kb DIR; the coder petrarch-1 codes with its verb patterns."""
+    try:
+        summary = api.import_petrarch(sources, output)
+        knowledge = api.knowledge([output])
+    except DetenteError as exc:
+        report_error(exc)
+        raise typer.Exit(1) from None
+    table = Table(title=f"imported into {output} (knowledge {knowledge.version})")
+    for col in ("input", "kind", "entries", "output"):
+        table.add_column(col)
+    for f in summary.files:
+        table.add_row(Path(f["input"]).name, f["kind"], str(f["entries"]), f["output"])
+    out.print(table)
+    out.print(f"use it with: detente code --kb {output} --coder petrarch-1 FILE", markup=False)
+
+
 @command("eval")
 def eval_(
     name: Annotated[str, typer.Argument(help="Gold set name: zsp-plv, zsp-aw, plover-gsr, "
                                         "petr2-gsr-validation, cameo-codebook-examples, "
-                                        "conflibert-cameo.")],
+                                        "conflibert-cameo, petr-unittest.")],
     path: Annotated[Path | None, typer.Option(help="Directory laid out like "
                                               "../shared/data/NAME.")] = None,
     coder: Annotated[list[str] | None, typer.Option(
-        help="Coder name; repeat to compare coders side by side on one parse "
-             "(e.g. --coder rules-1 --coder combined-1).")] = None,
+        help="Coder name (default: the set's own, rules-1 for most); repeat to compare "
+             "coders side by side on one parse (e.g. --coder rules-1 --coder combined-1).")
+    ] = None,
     kb: KbOpt = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N records.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON "
@@ -655,7 +682,7 @@ def eval_(
     """Score coders against a human-labelled gold set (learned coders cross-validated)."""
     from .evaluate import render, render_comparison, run_evals
 
-    coders = coder or [api.DEFAULT_CODER]
+    coders = coder or None
     reports = run_evals(name, coders=coders, path=path, kb_dirs=kb or (), limit=limit)
     if as_json:
         payload = reports[0].to_dict() if len(reports) == 1 else [r.to_dict() for r in reports]

@@ -137,6 +137,15 @@ class ConfigError(DetenteError):
     default_hint = "fix the config file named above"
 
 
+class DictionaryError(DetenteError):
+    """A PETRARCH/TABARI dictionary cannot be imported (unreadable, unknown type, a
+    malformed code restriction)."""
+
+    code = "E311"
+    http_status = 400
+    default_hint = "check the dictionary file named above"
+
+
 # -- store --------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import EvalDataError, UnknownName, UsageError
+from .evalactors import load_petr_unittest, petr_unittest_kb, score_petr_records
 from .goldsets import (
     DEFAULT_PUBLISHED,
     MAX_EXAMPLES,
@@ -119,6 +121,11 @@ class EvalSet:
     """The metrics shown first (and in the summary line)."""
     records_file: str = RECORDS_FILE
     """The file a directory of this set must hold."""
+    coder: str = ""
+    """The coder this set is scored with unless ``--coder`` says otherwise."""
+    kb_from: Callable[[Path, Path], list[Path]] | None = None
+    """Builds extra knowledge from the set's directory into a scratch directory and
+    returns the knowledge directories to add (petr-unittest imports its dictionaries)."""
 
 
 EVALS: dict[str, EvalSet] = {
@@ -153,6 +160,12 @@ EVALS: dict[str, EvalSet] = {
         load_conflibert, score_conflibert,  # type: ignore[arg-type]
         ("penta_accuracy", "penta_macro_f1", "binary_macro_f1", "coverage"),
         records_file="class.jsonl"),
+    "petr-unittest": EvalSet(
+        "petr-unittest", "PETRARCH unit tests coded with their own imported dictionaries: "
+        "records whose (source, code, target) triples are exactly right",
+        "petr-unittest", load_petr_unittest, score_petr_records,  # type: ignore[arg-type]
+        ("record_accuracy", "triple_f1", "noevents_accuracy"),
+        coder="petrarch-1", kb_from=petr_unittest_kb),
 }
 """Every gold set ``detente eval`` knows, by name."""
 
@@ -284,7 +297,7 @@ def _command(name: str, path: Path | None, coders: Sequence[str], kb_dirs: Seque
     parts = ["detente", "eval", name]
     if path is not None:
         parts += ["--path", str(path)]
-    if list(coders) != [DEFAULT_CODER]:
+    if list(coders) != [get_set(name).coder or DEFAULT_CODER]:
         for c in coders:
             parts += ["--coder", c]
     for d in kb_dirs:
@@ -360,7 +373,7 @@ def code_items(items: Sequence[GoldItem], *, name: str, coders: Sequence[str],
 def run_evals(
     name: str,
     *,
-    coders: Sequence[str] = ("rules-1",),
+    coders: Sequence[str] | None = None,
     path: Path | None = None,
     kb_dirs: Sequence[Path] = (),
     limit: int | None = None,
@@ -378,11 +391,13 @@ def run_evals(
     coded sentence. Raises :class:`UnknownName` for an unknown set or coder and
     :class:`EvalDataError` for missing or malformed data.
     """
-    from .events import check_coder
+    from .events import DEFAULT_CODER, check_coder
 
     spec = get_set(name)
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
+    if coders is None:
+        coders = [spec.coder or DEFAULT_CODER]
     if not coders:
         raise UsageError("name at least one coder")
     coders = list(dict.fromkeys(coders))
@@ -395,14 +410,16 @@ def run_evals(
     if not items:
         raise EvalDataError(f"{directory / spec.records_file} has no records to score",
                             file=str(directory / spec.records_file))
-    if kb is None:
-        from .knowledge import load_knowledge
+    with tempfile.TemporaryDirectory(prefix="detente-kb-") as scratch:
+        if kb is None:
+            from .knowledge import load_knowledge
 
-        kb = load_knowledge(kb_dirs)
-    t0 = clock()
-    coded = code_items(items, name=name, coders=coders, kb=kb, n_process=n_process,
-                       progress=progress, clock=clock)
-    seconds = clock() - t0
+            extra = spec.kb_from(directory, Path(scratch)) if spec.kb_from else []
+            kb = load_knowledge([*kb_dirs, *extra])
+        t0 = clock()
+        coded = code_items(items, name=name, coders=coders, kb=kb, n_process=n_process,
+                           progress=progress, clock=clock)
+        seconds = clock() - t0
     cmd = command or _command(name, path, coders, kb_dirs, limit)
     reports = []
     for c in coders:
@@ -427,7 +444,7 @@ def run_eval(
     name: str,
     *,
     path: Path | None = None,
-    coder: str = "rules-1",
+    coder: str | None = None,
     kb_dirs: Sequence[Path] = (),
     limit: int | None = None,
     kb: Knowledge | None = None,
@@ -436,9 +453,10 @@ def run_eval(
     command: str | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalReport:
-    """Score one coder on gold set ``name``; see :func:`run_evals`."""
-    (report,) = run_evals(name, coders=[coder], path=path, kb_dirs=kb_dirs, limit=limit,
-                          kb=kb, n_process=n_process, progress=progress, command=command,
+    """Score one coder (default: the set's own) on gold set ``name``; see
+    :func:`run_evals`."""
+    (report,) = run_evals(name, coders=[coder] if coder else None, path=path,
+                          kb_dirs=kb_dirs, limit=limit, kb=kb, n_process=n_process, progress=progress, command=command,
                           clock=clock)
     return report
 

@@ -886,7 +886,15 @@ def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
                                   places.get(sentence.index, ()), kb, "rules-1", narrative)
 
 
-CODERS: dict[str, Callable[..., Iterator[Event]]] = {"rules-1": _code_rules_1}
+def _code_petrarch_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+                     model: Any = None) -> Iterator[Event]:
+    from .dictcoder import code_article  # imported PETRARCH dictionaries (kb import-petrarch)
+
+    return code_article(doc, ann, kb=kb)
+
+
+CODERS: dict[str, Callable[..., Iterator[Event]]] = {"rules-1": _code_rules_1,
+                                                     "petrarch-1": _code_petrarch_1}
 """Versioned coders by name. A behaviour change gets a new name; old names stay."""
 
 DEFAULT_CODER = "rules-1"

@@ -252,6 +252,9 @@ class Knowledge:
     """:class:`detente.lexicon.Lexicon`: event triggers, objects (weapon systems)."""
     files: tuple[DataFile, ...] = ()
     dirs: tuple[str, ...] = ()
+    coded: Any = None
+    """:class:`detente.petrarch.CodedKB`: imported PETRARCH-style dictionaries (actors,
+    agents, verb patterns, discards) for the ``petrarch-1`` coder; empty when none."""
     """The user directories loaded after the packaged data (config, then ``--kb``)."""
 
     def explain(self, kb_key: str) -> dict[str, Any] | None:
@@ -357,8 +360,12 @@ def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
     ontology, f1 = load_ontology(dirs)
     actors, f2 = load_actor_kb(dirs)
     lexicon, f3 = load_lexicon(dirs, ontology=ontology)
-    files = (*f1, *f2, *f3)
+    from .petrarch import load_coded
+
+    coded, f4 = load_coded(dirs)
+    files = (*f1, *f2, *f3, *f4)
     from . import __version__
 
     return Knowledge(version=f"{__version__}+kb.{fingerprint(files)}", actors=actors,
-                     ontology=ontology, lexicon=lexicon, files=files, dirs=extra_dirs)
+                     ontology=ontology, lexicon=lexicon, files=files, dirs=extra_dirs,
+                     coded=coded)
