@@ -116,3 +116,10 @@ def test_evaluate_petr_unittest_floor() -> None:
     assert report.coder == "petrarch-1" and report.n == 189
     assert report.metrics["record_accuracy"] >= 0.70
     assert report.metrics["triple_f1"] >= 0.75
+
+
+def test_evaluate_petr_unittest_imports_the_sets_own_dictionaries() -> None:
+    fixture = Path(__file__).parent / "data" / "eval" / "petr-unittest"
+    report = run_eval("petr-unittest", path=fixture)
+    assert report.command == f"detente eval petr-unittest --path {fixture}"
+    assert report.metrics["records_right"] == 3 and report.metrics["record_accuracy"] == 1.0

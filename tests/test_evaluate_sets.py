@@ -266,7 +266,7 @@ def fake_coder(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 
 ALL_SETS = ["zsp-plv", "plover-gsr", "petr2-gsr-validation", "zsp-aw",
-            "cameo-codebook-examples", "conflibert-cameo"]
+            "cameo-codebook-examples", "conflibert-cameo", "petr-unittest"]
 
 
 def test_evaluate_registry_has_every_fixture() -> None:

@@ -456,8 +456,8 @@ def run_eval(
     """Score one coder (default: the set's own) on gold set ``name``; see
     :func:`run_evals`."""
     (report,) = run_evals(name, coders=[coder] if coder else None, path=path,
-                          kb_dirs=kb_dirs, limit=limit, kb=kb, n_process=n_process, progress=progress, command=command,
-                          clock=clock)
+                          kb_dirs=kb_dirs, limit=limit, kb=kb, n_process=n_process,
+                          progress=progress, command=command, clock=clock)
     return report
 
 
