@@ -113,7 +113,6 @@ def main() -> None:
     import duckdb
 
     import detente
-    from detente.analytics import detect_shifts
     from detente.store import Store
 
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
@@ -142,12 +141,16 @@ def main() -> None:
         "events actor=CHN 2020 page": lambda: store.events(actor="CHN",
                                                            since=date(2020, 1, 1), limit=50),
         "events type=ASSAULT page": lambda: store.events(event_type="ASSAULT", limit=50),
-        "alerts (dyads by month)": lambda: detect_shifts(store.dyads(by="month")),
+        "alerts by month, last 12 months": lambda: store.shifts(by="month",
+                                                                since=date(2025, 1, 1)),
+        "alerts by week, last 12 weeks": lambda: store.shifts(by="week",
+                                                              since=date(2025, 10, 1)),
+        "alerts by month, all 26 years": lambda: store.shifts(by="month"),
     }
-    print(f"\n{'query':<30} {'cold s':>8} {'median s':>9} {'min-max s':>15}")
+    print(f"\n{'query':<34} {'cold s':>8} {'median s':>9} {'min-max s':>15}")
     for name, fn in queries.items():
         cold, warm = timed(fn, args.repeat)
-        print(f"{name:<30} {cold:>8.3f} {statistics.median(warm):>9.3f} "
+        print(f"{name:<34} {cold:>8.3f} {statistics.median(warm):>9.3f} "
               f"{min(warm):>7.3f}-{max(warm):.3f}")
     store.close()
     if args.dedup_articles:

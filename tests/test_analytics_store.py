@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from conftest import coded, make_article, make_event
-from detente.analytics import detect_shifts
+from detente.analytics import detect_shifts, period_back
 from detente.errors import UsageError
 from detente.records import Factuality
 from detente.store import Store
@@ -89,4 +90,102 @@ def test_analytics_detect_shifts(shares: list[float], flagged: list[date]) -> No
 def test_analytics_detect_shifts_ignores_thin_periods() -> None:
     rows = series([0.1, 0.1, 0.1, 0.1, 0.9])
     rows[-1]["events"] = 1
+    assert detect_shifts(rows) == []
+
+
+def test_analytics_code_filters_match_entity_filters(store: Store) -> None:
+    by_code = store.dyad_series("USA", "TUR", by="month")
+    by_cameo = store.dyad_series("USAGOV", "TURGOV", by="month")
+    assert by_code == by_cameo
+    assert {e["id"] for e in store.events(actor="usa")} == {"e1", "e2", "e3", "e5"}
+    assert {e["id"] for e in store.events(actor="USAGOV", limit=None)} == {"e1", "e2", "e3",
+                                                                           "e5"}
+
+
+def test_analytics_top_actors_names_and_filters(store: Store) -> None:
+    rows = store.top_actors(since=date(2021, 2, 1))
+    assert [(r["code"], r["name"], r["events"]) for r in rows] == [
+        ("RUS", "RUS", 1), ("TUR", "TUR", 1), ("USA", "USA", 1)]
+    assert store.top_actors(limit=1)[0]["cooperation"] == 1
+
+
+@pytest.fixture(scope="module")
+def random_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """Random events over three actors and two years (written once for the module)."""
+    import random
+
+    rng = random.Random(5)
+    codes = ["USA", "TUR", "RUS"]
+    types = [("CONSULT", 1, 1.0), ("AID", 2, 7.0), ("ACCUSE", 3, -2.0), ("ASSAULT", 4, -9.0)]
+    events = []
+    for i in range(500):
+        t, q, g = rng.choice(types)
+        a, r = rng.choice(codes), rng.choice(codes)
+        events.append(make_event(f"e{i:04d}", actor=a, recipient=r, event_type=t,
+                                 quad_class=q, goldstein=g,
+                                 day=date(2020, 1, 1) + timedelta(days=rng.randrange(700)),
+                                 factuality=Factuality(negated=rng.random() < 0.05)))
+    with Store(tmp_path_factory.mktemp("shifts") / "r.duckdb") as s:
+        s.write([coded(make_article(), *events)])
+        yield s
+
+
+@pytest.mark.parametrize(("by", "window", "k", "floors"), [
+    ("month", 6, 2.0, (0.05, 0.5)), ("month", 3, 1.0, (0.1, 1.0)), ("week", 4, 1.5, (0.05, 0.5)),
+    ("quarter", 2, 1.0, (0.01, 0.1))])
+def test_analytics_sql_shifts_equal_reference(random_store: Store, by: str, window: int,
+                                              k: float, floors: tuple[float, float]) -> None:
+    share_floor, goldstein_floor = floors
+    reference = [a.to_dict() for a in detect_shifts(
+        random_store.dyads(by=by), by=by, window=window, k=k, min_events=2, min_history=2,
+        share_floor=share_floor, goldstein_floor=goldstein_floor)]
+    sql = random_store.shifts(by=by, window=window, k=k, min_events=2, min_history=2,
+                              share_floor=share_floor, goldstein_floor=goldstein_floor)
+    assert reference, "the random data should produce some alerts"
+    assert len(sql) == len(reference)
+    for got, want in zip(sql, reference, strict=True):
+        assert got["period"].isoformat() == want["period"]
+        for key in ("source", "target", "measure", "history", "events", "direction"):
+            assert got[key] == want[key]
+        for key in ("value", "baseline_mean", "baseline_sd"):
+            assert got[key] == pytest.approx(want[key])
+
+
+def test_analytics_shifts_rejects_bad_options(store: Store) -> None:
+    with pytest.raises(UsageError):
+        store.shifts(by="fortnight")
+    with pytest.raises(UsageError):
+        store.shifts(window=0)
+
+
+@pytest.mark.parametrize(("by", "since"), [("month", date(2021, 3, 17)), ("week", date(2020, 6, 3)),
+                                           ("quarter", date(2020, 11, 30))])
+def test_analytics_shifts_since_reads_less_but_answers_the_same(random_store: Store, by: str,
+                                                               since: date) -> None:
+    opts = {"by": by, "window": 3, "k": 1.0, "min_events": 2, "min_history": 2,
+            "share_floor": 0.05, "goldstein_floor": 0.5}
+    everything = random_store.shifts(**opts)  # type: ignore[arg-type]
+    start = period_back(since, by=by, n=0)
+    until = date(2021, 9, 29)
+    recent = random_store.shifts(since=since, until=until, **opts)  # type: ignore[arg-type]
+    assert recent == [a for a in everything if start <= a["period"] <= until]
+    assert recent
+
+
+@pytest.mark.parametrize(("d", "by", "n", "want"), [
+    (date(2021, 3, 17), "month", 6, date(2020, 9, 1)),
+    (date(2021, 3, 17), "week", 2, date(2021, 3, 1)),
+    (date(2021, 3, 17), "day", 3, date(2021, 3, 14)),
+    (date(2021, 3, 17), "quarter", 1, date(2020, 10, 1)),
+    (date(2021, 3, 17), "year", 2, date(2019, 1, 1)),
+    (date(2021, 12, 17), "month", -1, date(2022, 1, 1)),
+    (date(2021, 3, 17), "week", -1, date(2021, 3, 22)),
+])
+def test_analytics_period_back(d: date, by: str, n: int, want: date) -> None:
+    assert period_back(d, by=by, n=n) == want
+
+
+def test_analytics_detect_shifts_baseline_is_calendar_window() -> None:
+    rows = series([0.1, 0.1, 0.1, 0.9])
+    rows[-1]["period"] = date(2021, 6, 1)  # a year after the others: no recent baseline
     assert detect_shifts(rows) == []

@@ -62,11 +62,15 @@ def test_cli_actors_top_network_alerts(db: Path) -> None:
     assert isinstance(json.loads(out), list)
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("plover", "x.jsonl"), ("csv", "x.csv"),
-                                           ("parquet", "x.parquet")])
-def test_cli_export_roundtrip(db: Path, tmp_path: Path, fmt: str, name: str) -> None:
+@pytest.mark.parametrize(("fmt", "name", "extra"), [
+    ("plover", "x.jsonl", ()), ("csv", "x.csv", ()), ("parquet", "x.parquet", ()),
+    ("parquet", "by-year", ("--partition-by", "year")),
+    ("parquet", "by-month", ("--partition-by", "month")),
+    ("parquet", "by-type", ("--partition-by", "event_type"))])
+def test_cli_export_roundtrip(db: Path, tmp_path: Path, fmt: str, name: str,
+                             extra: tuple[str, ...]) -> None:
     target = tmp_path / name
-    code, _, err = invoke("export", str(target), "--format", fmt, "--db", str(db))
+    code, _, err = invoke("export", str(target), "--format", fmt, "--db", str(db), *extra)
     assert code == 0, err
     with Store(db, read_only=True) as s:
         stored = sorted(s.iter_events(), key=lambda e: e.id)
@@ -115,3 +119,18 @@ def test_cli_plot_rejects_unknown_image_format(db: Path, tmp_path: Path) -> None
     code, _, err = invoke("plot", "dyad", "USA", "TUR", "-o", str(tmp_path / "x.bmpx"),
                           "--db", str(db))
     assert code == 1 and "E501" in err
+
+
+def test_cli_export_gdelt_carries_canonical_event_counts(db: Path, tmp_path: Path) -> None:
+    from detente.export import read_gdelt
+
+    target = tmp_path / "before.tsv"
+    assert invoke("export", str(target), "-f", "gdelt", "--db", str(db))[0] == 0
+    assert {r["ClusterID"] for r in read_gdelt(target)} == {""}
+    assert invoke("dedup", "--db", str(db), "--dedup-window", "40")[0] == 0
+    target = tmp_path / "after.tsv"
+    assert invoke("export", str(target), "-f", "gdelt", "--db", str(db))[0] == 0
+    rows = list(read_gdelt(target))
+    counts = sorted((r["PloverEvent"], r["NumMentions"], r["NumArticles"]) for r in rows)
+    assert counts == [("CONSULT", 1, 1)] + [("REQUEST", 6, 1)] * 6
+    assert len({r["ClusterID"] for r in rows if r["PloverEvent"] == "REQUEST"}) == 1

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import make_event
 from detente.errors import UnknownName, UsageError
-from detente.export import GDELT_COLUMNS, read_events, write_events
+from detente.export import GDELT_COLUMNS, gdelt_quad, read_events, read_gdelt, write_events
 from detente.records import Entity, Factuality, Place
 
 
@@ -67,3 +67,47 @@ def test_export_bad_options(tmp_path: Path) -> None:
         write_events([], tmp_path / "x", fmt="xml")
     with pytest.raises(UsageError):
         write_events([], tmp_path / "x", fmt="csv", partition_by="year")
+
+
+def test_export_gdelt_roundtrip_keeps_every_column_it_holds(tmp_path: Path) -> None:
+    events = sample()
+    write_events(events, tmp_path / "e.tsv", fmt="gdelt")
+    rows = list(read_gdelt(tmp_path / "e.tsv"))
+    assert len(rows) == len(events)
+    for row, e in zip(rows, events, strict=True):
+        assert row["GLOBALEVENTID"] == e.id and row["ArticleID"] == e.article_id
+        assert row["SQLDATE"] == e.date and row["Year"] == e.date.year
+        assert row["MonthYear"] == e.date.year * 100 + e.date.month
+        assert row["EventCode"] == e.cameo and row["PloverEvent"] == e.event_type
+        assert row["PloverQuad"] == e.quad_class and row["GoldsteinScale"] == e.goldstein
+        assert row["Actors"] == tuple(a.code for a in e.actor)
+        assert row["Recipients"] == tuple(r.code for r in e.recipient)
+        assert row["Objects"] == tuple(o.name for o in e.objects)
+        assert row["PloverMode"] == e.mode and row["PloverContext"] == e.context
+        assert (row["Negated"], row["Hypothetical"], row["Future"], row["Historical"]) == (
+            e.factuality.negated, e.factuality.hypothetical, e.factuality.future,
+            e.factuality.historical)
+        assert row["Confidence"] == pytest.approx(e.confidence, abs=1e-4)
+        assert row["Evidence"] == " ".join(e.evidence.sentence.split())
+        assert row["DatePrecision"] == e.date_precision
+    assert rows[1]["ActionGeo_Lat"] == 43.6 and rows[1]["ActionGeo_FeatureID"] == 491422
+    assert rows[0]["ActionGeo_Lat"] is None and rows[1]["Actor2Code"] == ""
+
+
+@pytest.mark.parametrize(("cameo", "quad"), [("010", 1), ("057", 1), ("061", 2), ("090", 2),
+                                              ("100", 3), ("145", 3), ("150", 4), ("204", 4),
+                                              ("", ""), ("---", "")])
+def test_export_gdelt_quad_class_follows_gdelt(cameo: str, quad: int | str) -> None:
+    assert gdelt_quad(cameo) == quad
+
+
+def test_export_read_gdelt_rejects_other_tsv(tmp_path: Path) -> None:
+    (tmp_path / "x.tsv").write_text("a\tb\n1\t2\n", encoding="utf-8")
+    with pytest.raises(UsageError):
+        list(read_gdelt(tmp_path / "x.tsv"))
+
+
+def test_export_gdelt_columns_documented() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "formats.md").read_text("utf-8")
+    for column, meaning in GDELT_COLUMNS:
+        assert f"| `{column}` | {meaning} |" in doc, column

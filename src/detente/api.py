@@ -471,15 +471,17 @@ def network(*, db: Path | str | Store | None = None, min_events: int = 1,
 
 
 def alerts(*, db: Path | str | Store | None = None, by: str = "month", window: int = 6,
-           k: float = 2.0, min_events: int = 3) -> builtins.list[dict[str, object]]:
+           k: float = 2.0, min_events: int = 3, since: Date | None = None,
+           until: Date | None = None) -> builtins.list[dict[str, object]]:
     """Dyad-periods whose conflict share or Goldstein mean left their recent range
-    (method: :mod:`detente.analytics`)."""
-    from .analytics import detect_shifts
+    (method: :mod:`detente.analytics`), newest first; ``since``/``until`` limit the
+    periods flagged (not their baselines)."""
+    from .store import to_json
 
     with open(db, read_only=True) as store:
-        rows = store.dyads(by=by)
-    return [a.to_dict() for a in detect_shifts(rows, window=window, k=k,
-                                               min_events=min_events)]
+        rows = store.shifts(by=by, window=window, k=k, min_events=min_events, since=since,
+                            until=until)
+    return [to_json(r) for r in rows]
 
 
 def event_dicts(events: Iterable[Event]) -> builtins.list[dict[str, object]]:

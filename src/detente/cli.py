@@ -337,7 +337,8 @@ def export(
         n = write_events(store.iter_events(actor=actor, recipient=recipient,
                                            event_type=event_type, since=since_d,
                                            until=until_d),
-                         path, fmt=fmt, partition_by=partition_by)
+                         path, fmt=fmt, partition_by=partition_by,
+                         clusters=store.event_clusters)
     err.print(f"wrote {n} events to {path} ({fmt})", markup=False)
 
 
@@ -559,13 +560,21 @@ def network(
 def alerts(
     db: DbOpt = None,
     by: PeriodOpt = "month",
-    window: Annotated[int, typer.Option(help="Earlier periods forming the baseline.")] = 6,
+    window: Annotated[int, typer.Option(help="Calendar periods before each period that "
+                                        "form its baseline.")] = 6,
     k: Annotated[float, typer.Option(help="Flag beyond k standard deviations.")] = 2.0,
     min_events: Annotated[int, typer.Option(help="Ignore periods with fewer events.")] = 3,
+    since: Annotated[str | None, typer.Option(help="Only flag periods from this date "
+                                              "YYYY-MM-DD (baselines still look back).")
+                     ] = None,
+    until: Annotated[str | None, typer.Option(help="Only flag periods up to this date "
+                                              "YYYY-MM-DD.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Dyad-periods whose conflict share or Goldstein mean left their recent range."""
-    rows = api.alerts(db=db, by=by, window=window, k=k, min_events=min_events)
+    """Dyad-periods whose conflict share or Goldstein mean left their recent range
+    (method: docs/analytics.md)."""
+    rows = api.alerts(db=db, by=by, window=window, k=k, min_events=min_events,
+                      since=_date(since, "--since"), until=_date(until, "--until"))
     _emit(rows, f"{len(rows)} alerts", as_json)
 
 

@@ -10,15 +10,16 @@ a GDELT-like TSV; and readers that bring PLOVER JSONL, CSV and Parquet back as r
   directory that DuckDB, Spark or BigQuery read directly.
 - ``gdelt``: tab-separated with GDELT 2.0 event column names where the meaning matches
   (one row per event; first actor/recipient as Actor1/Actor2) followed by detente's own
-  columns. Write-only: GDELT's shape cannot hold lists of actors. Columns are listed in
-  :data:`GDELT_COLUMNS` and docs/formats.md.
+  columns. :func:`read_gdelt` reads it back as typed rows, not as events: GDELT's shape
+  keeps one actor and one recipient entity. Columns are listed in :data:`GDELT_COLUMNS`
+  and docs/formats.md.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -165,7 +166,8 @@ GDELT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("EventCode", "CAMEO code (string)"),
     ("EventBaseCode", "first three digits of EventCode"),
     ("EventRootCode", "first two digits of EventCode"),
-    ("QuadClass", "PLOVER quad of the event type (1-4; see quad_scheme)"),
+    ("QuadClass", "GDELT's QuadClass of EventRootCode: 01-05 1 verbal cooperation, 06-09 2 "
+                  "material cooperation, 10-14 3 verbal conflict, 15-20 4 material conflict"),
     ("GoldsteinScale", "Goldstein score of the CAMEO code"),
     ("ActionGeo_FullName", "place of the event"),
     ("ActionGeo_CountryCode", "ISO-3166 alpha-3 of the place (GDELT uses FIPS here)"),
@@ -176,6 +178,7 @@ GDELT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("PloverEvent", "PLOVER event type"),
     ("PloverMode", "PLOVER modes, '; '-joined"),
     ("PloverContext", "PLOVER contexts, '; '-joined"),
+    ("PloverQuad", "PLOVER's quad of the event type (1-4), as in detente's own outputs"),
     ("Intensity", "PLOVER intensity"),
     ("DatePrecision", "day, week, month, year"),
     ("Actors", "all actor codes, '; '-joined"),
@@ -188,10 +191,29 @@ GDELT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Confidence", "0-1"),
     ("ArticleID", "detente article id"),
     ("Evidence", "the sentence the event was read from"),
+    ("ClusterID", "the canonical event (cluster of reports) this report belongs to; empty "
+                  "when the store has no clusters for it"),
+    ("NumMentions", "reports (event mentions) of the canonical event"),
+    ("NumSources", "distinct publishers of those reports"),
+    ("NumArticles", "distinct articles reporting it, near-duplicate copies counted once"),
 )
 
 
-def gdelt_row(e: Event) -> list[Any]:
+def gdelt_quad(cameo: str) -> int | str:
+    """GDELT's QuadClass of a CAMEO code (by its two-digit root); empty if unknown."""
+    root = cameo[:2]
+    if len(root) < 2 or not root.isdigit() or not 1 <= int(root) <= 20:
+        return ""
+    n = int(root)
+    return 1 if n <= 5 else 2 if n <= 9 else 3 if n <= 14 else 4
+
+
+ClusterLookup = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+"""Event ids -> ``{event_id: {cluster_id, mentions, sources, articles}}`` (the store's
+:meth:`~detente.store.Store.event_clusters`)."""
+
+
+def gdelt_row(e: Event, cluster: Mapping[str, Any] | None = None) -> list[Any]:
     a = e.actor[0] if e.actor else Entity(code="")
     r = e.recipient[0] if e.recipient else Entity(code="")
     loc, f = e.location, e.factuality
@@ -199,25 +221,81 @@ def gdelt_row(e: Event) -> list[Any]:
     return [
         e.id, e.date.strftime("%Y%m%d"), e.date.strftime("%Y%m"), e.date.year,
         f"{frac:.4f}", a.cameo or a.code, a.name, a.code, a.sector, r.cameo or r.code, r.name,
-        r.code, r.sector, e.cameo, e.cameo[:3], e.cameo[:2], e.quad_class, e.goldstein,
+        r.code, r.sector, e.cameo, e.cameo[:3], e.cameo[:2], gdelt_quad(e.cameo), e.goldstein,
         loc.name if loc else "", loc.country if loc else "",
         loc.lat if loc and loc.lat is not None else "",
         loc.lon if loc and loc.lon is not None else "",
         loc.geonameid if loc and loc.geonameid is not None else "", e.evidence.url,
-        e.event_type, "; ".join(e.mode), "; ".join(e.context), e.intensity, e.date_precision,
+        e.event_type, "; ".join(e.mode), "; ".join(e.context), e.quad_class, e.intensity,
+        e.date_precision,
         "; ".join(x.code for x in e.actor), "; ".join(x.code for x in e.recipient),
         "; ".join(o.name for o in e.objects), int(f.negated), int(f.hypothetical),
         int(f.future), int(f.historical), round(e.confidence, 4), e.article_id,
         " ".join(e.evidence.sentence.split()),
+        *((cluster["cluster_id"], cluster["mentions"], cluster["sources"], cluster["articles"])
+          if cluster else ("", "", "", "")),
     ]
+
+
+def _opt(cast: Any) -> Any:
+    def conv(v: str) -> Any:
+        return cast(v) if v != "" else None
+
+    return conv
+
+
+def _yyyymmdd(v: str) -> date:
+    return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+
+
+_GDELT_TYPES: dict[str, Any] = {
+    "SQLDATE": _yyyymmdd, "MonthYear": int, "Year": int, "FractionDate": float,
+    "QuadClass": _opt(int), "GoldsteinScale": _opt(float), "ActionGeo_Lat": _opt(float),
+    "ActionGeo_Long": _opt(float), "ActionGeo_FeatureID": _opt(int), "PloverMode": _split,
+    "PloverContext": _split, "PloverQuad": int, "Intensity": _opt(float), "Actors": _split,
+    "Recipients": _split, "Objects": _split, "Negated": _bool, "Hypothetical": _bool,
+    "Future": _bool, "Historical": _bool, "Confidence": float, "NumMentions": _opt(int),
+    "NumSources": _opt(int), "NumArticles": _opt(int),
+}
+
+
+def read_gdelt(path: Path | str) -> Iterator[dict[str, Any]]:
+    """Read a GDELT-like TSV written by :func:`write_events` back as typed dicts (dates
+    as dates, numbers as numbers, ``'; '``-joined lists as tuples, flags as booleans,
+    empty cells as ``None``). It cannot become events again: GDELT's shape keeps one
+    actor and one recipient entity."""
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t")
+        header = next(reader, None)
+        expected = [c for c, _ in GDELT_COLUMNS]
+        if header != expected:
+            raise UsageError(f"{path} does not have detente's GDELT-like columns",
+                             hint="read files written by `detente export -f gdelt`")
+        for row in reader:
+            yield {col: _GDELT_TYPES.get(col, str)(v)
+                   for col, v in zip(expected, row, strict=True)}
 
 
 # -- writers and readers --------------------------------------------------------------
 
 
+def _chunks(items: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    chunk: list[Event] = []
+    for it in items:
+        chunk.append(it)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def write_events(events: Iterable[Event], path: Path | str, *, fmt: str,
-                 partition_by: str | None = None) -> int:
-    """Write events to ``path`` in ``fmt``; returns how many were written."""
+                 partition_by: str | None = None, clusters: ClusterLookup | None = None,
+                 ) -> int:
+    """Write events to ``path`` in ``fmt``; returns how many were written.
+
+    ``clusters`` (GDELT TSV only) fills the canonical-event columns."""
     if fmt not in FORMATS:
         raise UnknownName(f"unknown export format {fmt!r}", hint=f"use one of {FORMATS}")
     if partition_by is not None and fmt != "parquet":
@@ -243,9 +321,11 @@ def write_events(events: Iterable[Event], path: Path | str, *, fmt: str,
         with path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, delimiter="\t", lineterminator="\n")
             w.writerow([c for c, _ in GDELT_COLUMNS])
-            for e in events:
-                w.writerow(gdelt_row(e))
-                n += 1
+            for chunk in _chunks(events, 2000):
+                found = clusters([e.id for e in chunk]) if clusters is not None else {}
+                for e in chunk:
+                    w.writerow(gdelt_row(e, found.get(e.id)))
+                    n += 1
     else:
         n = _write_parquet(events, path, partition_by)
     return n

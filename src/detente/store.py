@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -583,6 +583,24 @@ class Store:
             "LEFT JOIN article_dedup d ON d.article_id = e.article_id "
             "WHERE c.id IN (SELECT unnest(?)) GROUP BY ALL", [list(ids)])
 
+    def event_clusters(self, event_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """For each of ``event_ids`` that belongs to a cluster: ``cluster_id`` and the
+        cluster's ``mentions``, ``articles`` (copies once) and ``sources``."""
+        if not event_ids:
+            return {}
+        rows = self._dicts(
+            "WITH mine AS (SELECT event_id, cluster_id FROM event_mentions "
+            "WHERE event_id IN (SELECT unnest(?))), "
+            "counts AS (SELECT m.cluster_id, count(*) AS mentions, "
+            "count(DISTINCT coalesce(d.duplicate_of, e.article_id)) AS articles, "
+            "count(DISTINCT nullif(d.source_name, '')) AS sources "
+            "FROM event_mentions m JOIN events e ON e.id = m.event_id "
+            "LEFT JOIN article_dedup d ON d.article_id = e.article_id "
+            "WHERE m.cluster_id IN (SELECT cluster_id FROM mine) GROUP BY m.cluster_id) "
+            "SELECT mine.event_id, counts.* FROM mine JOIN counts USING (cluster_id)",
+            [list(event_ids)])
+        return {r.pop("event_id"): r for r in rows}
+
     def dedup_counts(self) -> dict[str, int]:
         row = self.con.execute(
             "SELECT (SELECT count(*) FROM event_clusters), (SELECT count(*) FROM "
@@ -628,13 +646,17 @@ class Store:
         """Events matching the filters, newest first, each with ``actor``/``recipient``
         entity lists and ``objects``.
 
-        ``actor``/``recipient`` match a country/organisation code (``USA``) or a CAMEO
-        actor code prefix (``USAGOV``) or a canonical name, case-insensitively.
+        ``actor``/``recipient`` match a three-letter country/organisation code (``USA``),
+        else a CAMEO actor code prefix (``USAGOV``) or a canonical name, case-insensitively.
         """
         where: list[str] = []
         params: list[Any] = []
         for role, value in (("actor", actor), ("recipient", recipient)):
-            if value:
+            if value and self._is_code(value):
+                column = "actor_codes" if role == "actor" else "recipient_codes"
+                where.append(f"list_contains(e.{column}, upper(?))")
+                params.append(value)
+            elif value:
                 where.append(
                     "e.id IN (SELECT event_id FROM event_entities WHERE role = ? AND "
                     "(upper(code) = upper(?) OR upper(cameo) LIKE upper(?) || '%' OR "
@@ -752,8 +774,23 @@ class Store:
             offset += batch_size
 
     # -- analytics -----------------------------------------------------------------
+    #
+    # Speed: every aggregate is one scan of ``events``, using its ``actor_codes`` and
+    # ``recipient_codes`` list columns (written with each event, equal to the codes of
+    # its entity rows) instead of joins with ``event_entities``; that keeps them under
+    # a second on ten million events (bench/bench_store.py). Only a filter value that is
+    # not a plain code (a CAMEO actor code such as ``USAGOV``) needs the entity rows.
+
+    @staticmethod
+    def _is_code(value: str) -> bool:
+        return len(value) == 3 and value.isascii() and value.isalpha()
 
     def _role_filter(self, alias: str, role: str, value: str) -> tuple[str, list[Any]]:
+        """SQL matching events whose ``role`` has code ``value`` (three letters: ``USA``)
+        or a CAMEO actor code starting with it (``USAGOV``)."""
+        if self._is_code(value):
+            column = "actor_codes" if role == "actor" else "recipient_codes"
+            return f"list_contains({alias}.{column}, upper(?))", [value]
         return (f"EXISTS (SELECT 1 FROM event_entities x WHERE x.event_id = {alias}.id AND "
                 "x.role = ? AND (upper(x.code) = upper(?) OR upper(x.cameo) LIKE upper(?) || "
                 "'%'))", [role, value, value])
@@ -767,8 +804,7 @@ class Store:
 
         Negated and hypothetical events are left out unless ``include_uncertain``.
         """
-        if by not in PERIODS:
-            raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
+        _check_period(by)
         f1, p1 = self._role_filter("e", "actor", actor)
         f2, p2 = self._role_filter("e", "recipient", recipient)
         where = f"({f1} AND {f2})"
@@ -806,19 +842,37 @@ class Store:
 
     def top_actors(self, *, role: str = "actor", limit: int = 20, since: date | None = None,
                    until: date | None = None) -> list[dict[str, Any]]:
-        """The most frequent actors (or recipients) with their cooperation/conflict mix."""
+        """The most frequent actors (or recipients) with their cooperation/conflict mix.
+
+        An event counts once per distinct code on that side; negated and hypothetical
+        events are left out; ``name`` is the most frequent entity name stored with the
+        code."""
         if role not in {"actor", "recipient"}:
             raise UsageError(f"role must be actor or recipient, not {role!r}")
-        params: list[Any] = [role]
-        where = "x.role = ?" + self._common_filters(False, since, until, params)
-        sql = (
-            "SELECT x.code, any_value(x.name) AS name, count(DISTINCT e.id) AS events, "
-            "count(DISTINCT e.id) FILTER (WHERE e.quad_class IN (1, 2)) AS cooperation, "
-            "count(DISTINCT e.id) FILTER (WHERE e.quad_class IN (3, 4)) AS conflict, "
-            "avg(e.goldstein) AS goldstein_mean "
-            f"FROM event_entities x JOIN events e ON e.id = x.event_id WHERE {where} "
-            "GROUP BY x.code ORDER BY events DESC, x.code LIMIT ?")
-        return self._dicts(sql, [*params, limit])
+        column = "actor_codes" if role == "actor" else "recipient_codes"
+        params: list[Any] = []
+        extra = self._common_filters(False, since, until, params)
+        rows = self._dicts(
+            "SELECT e.code, count(*) AS events, "
+            "count(*) FILTER (WHERE e.quad_class IN (1, 2)) AS cooperation, "
+            "count(*) FILTER (WHERE e.quad_class IN (3, 4)) AS conflict, "
+            f"avg(e.goldstein) AS goldstein_mean FROM {_role_rows(column)} e "
+            f"WHERE coalesce(e.code, '') <> '' {extra} "
+            "GROUP BY e.code ORDER BY events DESC, e.code LIMIT ?", [*params, limit])
+        names = self._names(role, [r["code"] for r in rows])
+        return [{"code": r["code"], "name": names.get(r["code"], r["code"]),
+                 **{k: v for k, v in r.items() if k != "code"}} for r in rows]
+
+    def _names(self, role: str, codes: Sequence[str]) -> dict[str, str]:
+        """The most frequent stored name of each code (ties: alphabetical)."""
+        if not codes:
+            return {}
+        rows = self.con.execute(
+            "SELECT code, arg_min(name, (-n, name)) FROM (SELECT code, name, count(*) AS n "
+            "FROM event_entities WHERE role = ? AND code IN (SELECT unnest(?)) "
+            "AND coalesce(name, '') <> '' GROUP BY ALL) GROUP BY code",
+            [role, list(codes)]).fetchall()
+        return {str(c): str(n) for c, n in rows}
 
     def network(self, *, min_events: int = 1, since: date | None = None,
                 until: date | None = None, limit: int = 500) -> dict[str, list[dict[str, Any]]]:
@@ -827,16 +881,12 @@ class Store:
         params: list[Any] = []
         extra = self._common_filters(False, since, until, params)
         sql = (
-            "WITH pairs AS (SELECT DISTINCT e.id, a.code AS source, r.code AS target, "
-            "e.quad_class, e.goldstein FROM events e "
-            "JOIN event_entities a ON a.event_id = e.id AND a.role = 'actor' "
-            "JOIN event_entities r ON r.event_id = e.id AND r.role = 'recipient' "
-            f"WHERE a.code <> r.code {extra}) "
-            "SELECT source, target, count(*) AS events, "
-            "count(*) FILTER (WHERE quad_class IN (1, 2)) AS cooperation, "
-            "count(*) FILTER (WHERE quad_class IN (3, 4)) AS conflict, "
-            "avg(goldstein) AS goldstein_mean FROM pairs GROUP BY ALL "
-            "HAVING count(*) >= ? ORDER BY events DESC, source, target LIMIT ?")
+            "SELECT e.source, e.target, count(*) AS events, "
+            "count(*) FILTER (WHERE e.quad_class IN (1, 2)) AS cooperation, "
+            "count(*) FILTER (WHERE e.quad_class IN (3, 4)) AS conflict, "
+            f"avg(e.goldstein) AS goldstein_mean FROM {_PAIRS} e WHERE true {extra} "
+            "GROUP BY ALL HAVING count(*) >= ? ORDER BY events DESC, e.source, e.target "
+            "LIMIT ?")
         edges = self._dicts(sql, [*params, min_events, limit])
         weight: dict[str, int] = {}
         for e in edges:
@@ -846,22 +896,21 @@ class Store:
                                                            key=lambda kv: (-kv[1], kv[0]))]
         return {"nodes": nodes, "edges": edges}
 
+    @staticmethod
+    def _dyads_sql(extra: str = "") -> str:
+        return (
+            "SELECT e.source, e.target, date_trunc(?, e.date)::DATE AS period, "
+            "count(*) AS events, "
+            "avg(CASE WHEN e.quad_class IN (3, 4) THEN 1.0 ELSE 0.0 END) AS conflict_share, "
+            f"avg(e.goldstein) AS goldstein_mean FROM {_PAIRS} e "
+            "WHERE NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, false) "
+            f"{extra} GROUP BY ALL")
+
     def dyads(self, *, by: str = "month", min_events: int = 1) -> list[dict[str, Any]]:
         """Per directed dyad and period: events, conflict share and Goldstein mean."""
-        if by not in PERIODS:
-            raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
-        sql = (
-            "WITH pairs AS (SELECT DISTINCT e.id, a.code AS source, r.code AS target, "
-            "date_trunc(?, e.date)::DATE AS period, e.quad_class, e.goldstein FROM events e "
-            "JOIN event_entities a ON a.event_id = e.id AND a.role = 'actor' "
-            "JOIN event_entities r ON r.event_id = e.id AND r.role = 'recipient' "
-            "WHERE a.code <> r.code AND NOT coalesce(e.negated, false) "
-            "AND NOT coalesce(e.hypothetical, false)) "
-            "SELECT source, target, period, count(*) AS events, "
-            "avg(CASE WHEN quad_class IN (3, 4) THEN 1.0 ELSE 0.0 END) AS conflict_share, "
-            "avg(goldstein) AS goldstein_mean FROM pairs GROUP BY ALL "
-            "HAVING count(*) >= ? ORDER BY source, target, period")
-        return self._dicts(sql, [by, min_events])
+        _check_period(by)
+        return self._dicts(f"SELECT * FROM ({self._dyads_sql()}) WHERE events >= ? "
+                           "ORDER BY source, target, period", [by, min_events])
 
     # -- serving: per-request connections, deadlines, keyset pages (HTTP API) ---------
 
@@ -1082,6 +1131,100 @@ class Store:
             f"FROM events e WHERE {where} GROUP BY ALL ORDER BY period")
         return self._dicts(sql, [by, *params])
 
+    def shifts(self, *, by: str = "month", window: int = 6, k: float = 2.0,
+               min_events: int = 3, min_history: int = 3, share_floor: float = 0.1,
+               goldstein_floor: float = 1.0, since: date | None = None,
+               until: date | None = None) -> list[dict[str, Any]]:
+        """The shift detector of :mod:`detente.analytics`, computed in SQL with window
+        functions (same method, same results as :func:`detente.analytics.detect_shifts`
+        over :meth:`dyads`), newest first.
+
+        ``since``/``until`` limit the periods that may be flagged (those holding the two
+        dates and the ones between); their baselines still come from the ``window``
+        periods before, so the answer does not change, only the work: only events from
+        ``window`` periods before ``since`` are read."""
+        from .analytics import period_back
+
+        _check_period(by)
+        if window < 1 or min_history < 1:
+            raise UsageError("window and min_history must be at least 1")
+        step = {"day": (1, "day"), "week": (7, "day"), "month": (1, "month"),
+                "quarter": (3, "month"), "year": (1, "year")}[by]
+        frame = (f"RANGE BETWEEN INTERVAL ({step[0] * int(window)}) {step[1]} PRECEDING "
+                 f"AND INTERVAL ({step[0]}) {step[1]} PRECEDING")
+        data_params: list[Any] = []
+        extra = ""
+        if since is not None:
+            extra += " AND e.date >= ?"
+            data_params.append(period_back(since, by=by, n=window))
+        if until is not None:
+            extra += " AND e.date < ?"
+            data_params.append(period_back(until, by=by, n=-1))
+        measures = " UNION ALL ".join(
+            f"SELECT source, target, period, '{m}' AS measure, {m} AS value, "
+            f"{m}_mean AS baseline_mean, greatest({m}_sd, ?) AS baseline_sd, "
+            f"{m}_n AS history, events FROM base WHERE history >= ? AND {m}_n >= ? "
+            f"AND {m} IS NOT NULL AND events >= ? AND period >= ? "
+            f"AND abs({m} - {m}_mean) > ? * greatest({m}_sd, ?)"
+            for m in ("conflict_share", "goldstein_mean"))
+        sql = (
+            f"WITH d AS ({self._dyads_sql(extra)}), base AS (SELECT *, "
+            "count(*) OVER w AS history, "
+            "count(conflict_share) OVER w AS conflict_share_n, "
+            "avg(conflict_share) OVER w AS conflict_share_mean, "
+            "stddev_pop(conflict_share) OVER w AS conflict_share_sd, "
+            "count(goldstein_mean) OVER w AS goldstein_mean_n, "
+            "avg(goldstein_mean) OVER w AS goldstein_mean_mean, "
+            "stddev_pop(goldstein_mean) OVER w AS goldstein_mean_sd "
+            f"FROM d WINDOW w AS (PARTITION BY source, target ORDER BY period {frame})) "
+            f"SELECT *, CASE WHEN value > baseline_mean THEN 'up' ELSE 'down' END AS direction "
+            f"FROM ({measures}) "
+            "ORDER BY period DESC, source DESC, target DESC, measure DESC")
+        first = date(1, 1, 1) if since is None else _trunc(since, by)
+        params: list[Any] = [by, *data_params]
+        for floor in (share_floor, goldstein_floor):
+            params += [floor, min_history, min_history, min_events, first, k, floor]
+        return self._dicts(sql, params)
+
+
+_EVENT_FIELDS = "date, quad_class, goldstein, intensity, negated, hypothetical"
+
+
+def _role_rows(column: str) -> str:
+    """One row per event and distinct code in ``column``; events with one code (most)
+    skip ``unnest``, which is the slow part on large stores."""
+    return (f"(SELECT {column}[1] AS code, {_EVENT_FIELDS} FROM events "
+            f"WHERE len({column}) = 1 UNION ALL "
+            f"SELECT unnest(list_distinct({column})) AS code, {_EVENT_FIELDS} FROM events "
+            f"WHERE len({column}) > 1)")
+
+
+_PAIRS = (
+    "(SELECT * FROM (SELECT actor_codes[1] AS source, recipient_codes[1] AS target, "
+    f"{_EVENT_FIELDS} FROM events WHERE len(actor_codes) = 1 AND len(recipient_codes) = 1 "
+    f"UNION ALL SELECT source, unnest(r) AS target, {_EVENT_FIELDS} FROM ("
+    f"SELECT unnest(list_distinct(actor_codes)) AS source, "
+    f"list_distinct(recipient_codes) AS r, {_EVENT_FIELDS} FROM events "
+    "WHERE len(actor_codes) > 1 OR len(recipient_codes) > 1)) "
+    "WHERE coalesce(source, '') <> '' AND coalesce(target, '') <> '' AND source <> target)")
+"""One row per event and (actor code, recipient code) pair of different, known codes."""
+
+
+def _trunc(d: date, by: str) -> date:
+    if by == "day":
+        return d
+    if by == "week":
+        return d - timedelta(days=d.weekday())
+    if by == "month":
+        return d.replace(day=1)
+    if by == "quarter":
+        return d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1)
+    return d.replace(month=1, day=1)
+
+
+def _check_period(by: str) -> None:
+    if by not in PERIODS:
+        raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
 
 
 def _entity(d: dict[str, Any]) -> Entity:
