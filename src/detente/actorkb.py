@@ -45,9 +45,9 @@ Kinds and their fields (besides ``key`` and ``source``):
     with an empty sector (neither GOV nor ELI).
 ``offices``
     Country-specific titles: ``title``, ``country``, ``sector``, ``office``.
-``objects``
-    Weapon systems, platforms, programmes: ``name``, ``aliases``, ``origin``,
-    ``category``, ``context`` (words one of which must be in the sentence).
+``objects``, ``object-categories``
+    Weapon systems, platforms, programmes and their categories: see
+    :mod:`detente.objects`.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ from typing import Any
 
 from .errors import KnowledgeError
 from .knowledge import DataFile, FieldSpec, Schema, find_files, read_data_file
+from .objects import CATEGORY_SCHEMA, OBJECT_SCHEMA, ObjectCategory, ObjectEntry, index_objects
 
 SECTOR_CODES = frozenset(
     [
@@ -111,10 +112,8 @@ SCHEMAS: dict[str, Schema] = {
         "title": _REQ, "country": FieldSpec(str, required=True),
         "sector": FieldSpec(str, required=True, choices=SECTOR_CODES), "office": _STR,
     },
-    "objects": {
-        "name": _REQ, "aliases": _LIST, "origin": _STR, "category": _REQ,
-        "context": _LIST,
-    },
+    "objects": OBJECT_SCHEMA,
+    "object-categories": CATEGORY_SCHEMA,
 }
 """Schema of each actor kind (``key`` and ``source`` are always required)."""
 
@@ -259,16 +258,6 @@ class SectorInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectEntry:
-    key: str
-    kb_key: str
-    name: str
-    category: str
-    origin: str
-    context: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class PersonRole:
     """A person resolved at a date: the code, sector and office they hold then."""
 
@@ -291,6 +280,7 @@ class ActorKB:
     surnames: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sectors: dict[str, SectorInfo] = field(default_factory=dict)
     objects: dict[str, ObjectEntry] = field(default_factory=dict)
+    object_categories: dict[str, ObjectCategory] = field(default_factory=dict)
     collective: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Normalised collective word ("alliance") -> entry keys it may refer back to."""
     country_entries: dict[str, str] = field(default_factory=dict)
@@ -663,13 +653,9 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
                 if key not in lst:
                     lst.append(key)
 
-    objects: dict[str, ObjectEntry] = {}
-    for key, (df, e) in _merge(files.get("objects", [])).items():
-        kb_key = f"{_file_tag(df)}:{key}"
-        objects[key] = ObjectEntry(key, kb_key, e["name"], e["category"], e.get("origin") or "",
-                                   tuple(norm(c) for c in e.get("context") or []))
-        for n in [e["name"], *(e.get("aliases") or [])]:
-            b.add(n, Hit("object", key, "", _forms(n)))
+    objects, object_categories = index_objects(
+        _merge(files.get("objects", [])), _merge(files.get("object-categories", [])),
+        countries=country_entries, add=b.add, tag=_file_tag, fold=fold, norm=norm)
 
     collective = {k: tuple(v) for k, v in b.collective.items()}
     return ActorKB(
@@ -679,6 +665,7 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
         surnames={k: tuple(v) for k, v in surnames.items()},
         sectors=sectors,
         objects=objects,
+        object_categories=object_categories,
         collective=collective,
         country_entries=country_entries,
         max_tokens=min(max(b.max_tokens, 1), MAX_PHRASE_TOKENS),

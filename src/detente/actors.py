@@ -31,12 +31,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from .actorkb import ActorEntry, ActorKB, Hit, ObjectEntry, Person, fold, norm
+from .actorkb import ActorEntry, ActorKB, Hit, Person, fold, norm
+from .objects import object_mentions
 from .records import (
     Annotations,
     Entity,
     Event,
-    EventObject,
     Mention,
     ObjectMention,
     ParsedArticle,
@@ -612,7 +612,7 @@ def annotate(doc: ParsedArticle, *, kb: Any) -> Annotations:
     places: list[PlaceMention] = []
     for sent in doc.sentences:
         units, objs = _lookup_units(sent, text, akb)
-        objects.extend(_object_mentions(sent, objs, akb))
+        objects.extend(object_mentions(sent, text, objs, akb))
         sent_mentions = _sentence_mentions(sent, text, units, akb, state)
         places.extend(_place_mentions(sent, units, akb))
         mentions.extend(sent_mentions)
@@ -741,27 +741,6 @@ def _merge_person_compounds(sent: Sentence, text: str, ms: list[Mention]) -> lis
 
 
 # -- objects and places ----------------------------------------------------------------
-
-
-def _object_mentions(sent: Sentence, objs: list[_Unit], kb: ActorKB) -> list[ObjectMention]:
-    out: list[ObjectMention] = []
-    lowered: set[str] | None = None
-    for u in objs:
-        entry: ObjectEntry | None = kb.objects.get(u.hit.ref)
-        if entry is None:
-            continue
-        if entry.context:
-            if lowered is None:
-                lowered = {t.text.lower() for t in sent.tokens} | {t.lemma.lower()
-                                                                   for t in sent.tokens}
-            if not lowered & set(entry.context):
-                continue
-        out.append(ObjectMention(sentence=sent.index, token_start=u.i, token_end=u.j,
-                                 start=u.start, end=u.end,
-                                 object=EventObject(text=u.text, name=entry.name,
-                                                    category=entry.category,
-                                                    origin=entry.origin, kb_key=entry.kb_key)))
-    return out
 
 
 def _place_mentions(sent: Sentence, units: list[_Unit], kb: ActorKB) -> list[PlaceMention]:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import EvalDataError, UnknownName, UsageError
 from .evalactors import load_petr_unittest, petr_unittest_kb, score_petr_records
+from .goldobjects import load_re3d, predicted_spans, score_re3d
 from .goldsets import (
     DEFAULT_PUBLISHED,
     MAX_EXAMPLES,
@@ -108,6 +109,10 @@ ENV_VAR = "DETENTE_DATA"
 # -- registry --------------------------------------------------------------------------
 
 
+PredictFn = Callable[..., Any]
+"""``predict(parsed, annotations, events, kb)`` -> what one item's scorer receives."""
+
+
 @dataclass(frozen=True)
 class EvalSet:
     """One gold set: where it lives, how to read it, how to score it."""
@@ -126,6 +131,9 @@ class EvalSet:
     kb_from: Callable[[Path, Path], list[Path]] | None = None
     """Builds extra knowledge from the set's directory into a scratch directory and
     returns the knowledge directories to add (petr-unittest imports its dictionaries)."""
+    predict: PredictFn | None = None
+    """What is scored for each item: by default the coded events; a set that scores
+    something else (re3d: object spans) gives ``predict(parsed, annotations, events, kb)``."""
 
 
 EVALS: dict[str, EvalSet] = {
@@ -166,6 +174,11 @@ EVALS: dict[str, EvalSet] = {
         "petr-unittest", load_petr_unittest, score_petr_records,  # type: ignore[arg-type]
         ("record_accuracy", "triple_f1", "noevents_accuracy"),
         coder="petrarch-1", kb_from=petr_unittest_kb),
+    "re3d": EvalSet(
+        "re3d", "Weapon and MilitaryPlatform extraction on re3d (object spans, P/R/F1)",
+        "re3d", load_re3d, score_re3d,  # type: ignore[arg-type]
+        ("lenient_f1", "lenient_precision", "lenient_recall", "strict_f1", "untyped_f1"),
+        records_file="*/documents.json", predict=predicted_spans),
 }
 """Every gold set ``detente eval`` knows, by name."""
 
@@ -320,12 +333,15 @@ class Coded:
 
 def code_items(items: Sequence[GoldItem], *, name: str, coders: Sequence[str],
                kb: Knowledge, n_process: int = 1, progress: ProgressFn | None = None,
-               clock: Callable[[], float] = time.perf_counter) -> Coded:
+               clock: Callable[[], float] = time.perf_counter,
+               predict: PredictFn | None = None) -> Coded:
     """Parse each distinct (text, date) once, run the actors stage once, and code it with
     every coder in ``coders``.
 
     A learned coder is scored only on rows its model was not trained on
     (:func:`detente.learned.eval_models`: cross-validated fold models chosen per text).
+    ``predict(parsed, annotations, events, kb)``, when given, replaces each article's
+    events by what the set scores (re3d: object spans).
     """
     from . import api
     from .learned import eval_models
@@ -347,7 +363,7 @@ def code_items(items: Sequence[GoldItem], *, name: str, coders: Sequence[str],
                                               n_process=n_process):
         text = articles[done].text
         if parsed is None or not getattr(parsed, "sentences", ()):
-            coded[first].append(list(events))
+            coded[first].append(list(events) if predict is None else [])
             for c in coders[1:]:
                 coded[c].append([])
         else:
@@ -358,7 +374,7 @@ def code_items(items: Sequence[GoldItem], *, name: str, coders: Sequence[str],
                 evs = api.recode(parsed, ann, kb=kb, coder=c,
                                  model=sel.model_for(text) if sel is not None else None)
                 seconds[c] += clock() - t0
-                coded[c].append(evs)
+                coded[c].append(evs if predict is None else predict(parsed, ann, evs, kb))
         done += 1
         if progress is not None:
             progress(done, total)
@@ -418,7 +434,7 @@ def run_evals(
             kb = load_knowledge([*kb_dirs, *extra])
         t0 = clock()
         coded = code_items(items, name=name, coders=coders, kb=kb, n_process=n_process,
-                           progress=progress, clock=clock)
+                           progress=progress, clock=clock, predict=spec.predict)
         seconds = clock() - t0
     cmd = command or _command(name, path, coders, kb_dirs, limit)
     reports = []

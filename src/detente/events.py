@@ -45,6 +45,7 @@ from .records import (
     Annotations,
     Entity,
     Event,
+    EventObject,
     Evidence,
     Factuality,
     Mention,
@@ -785,8 +786,11 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             if other in sub:
                 sub -= set(ss.subtree(other))
         sub |= {tr.i}
-        objs = tuple(dict.fromkeys(o.object for o in objects
-                                   if o.token_start in sub or (o.token_end - 1) in sub))
+        by_name: dict[tuple[str, str], EventObject] = {}
+        for o in objects:  # one object per system ("IED" and "VBIED" are one class)
+            if o.token_start in sub or (o.token_end - 1) in sub:
+                by_name.setdefault((o.object.name, o.object.kb_key), o.object)
+        objs = tuple(by_name.values())
         place: Place | None = next((pl.place for pl in places if pl.token_start in sub), None)
         if objs and etype in ("COOPERATE", "AID"):
             if "military" not in ctx:
