@@ -267,12 +267,15 @@ def fake_coder(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 ALL_SETS = ["zsp-plv", "plover-gsr", "petr2-gsr-validation", "zsp-aw",
             "cameo-codebook-examples", "conflibert-cameo", "petr-unittest"]
+SPAN_SETS = ["re3d"]
+"""Sets scored on something other than events (their own tests run the real coder)."""
 
 
 def test_evaluate_registry_has_every_fixture() -> None:
-    assert sorted(ALL_SETS) == available()
-    for name in ALL_SETS:
-        assert (FIXTURES / name / EVALS[name].records_file).is_file()
+    assert sorted(ALL_SETS + SPAN_SETS) == available()
+    for name in ALL_SETS + SPAN_SETS:
+        assert list((FIXTURES / name).glob(EVALS[name].records_file))
+        assert (EVALS[name].predict is not None) == (name in SPAN_SETS)
 
 
 @pytest.mark.parametrize("name", ALL_SETS)
