@@ -120,19 +120,37 @@ def code_articles(
     coder: str = DEFAULT_CODER,
     n_process: int = 1,
     batch_size: int = 32,
+    max_chars: int | None = None,
+    max_seconds: float | None = None,
 ) -> Iterator[CodedArticle | Reject]:
-    """Code a stream of articles (and pass rejects through), for ingest."""
+    """Code a stream of articles (and pass rejects through), for ingest.
+
+    Articles failing a guard (:mod:`detente.guard`: longer than ``max_chars``, not
+    English) become rejects before parsing; coding one article for longer than
+    ``max_seconds`` is stopped and rejected. Defaults: :data:`detente.guard.MAX_CHARS`,
+    :data:`detente.guard.MAX_SECONDS`.
+    """
+    from .errors import CodingTimeout
+    from .guard import MAX_CHARS, MAX_SECONDS, check_article, time_limit
     from .nlp import parse
 
     kb = kb or knowledge()
+    limit_chars = MAX_CHARS if max_chars is None else max_chars
+    limit_seconds = MAX_SECONDS if max_seconds is None else max_seconds
     rejects: list[Reject] = []
 
     def articles_only() -> Iterator[Article]:
         for it in items:
             if isinstance(it, Reject):
                 rejects.append(it)
-            else:
-                yield it
+                continue
+            problem = check_article(it, max_chars=limit_chars)
+            if problem is not None:
+                rejects.append(Reject(source=it.source, stage="guard", code=problem.code,
+                                      message=problem.message, article_id=it.id,
+                                      excerpt=it.text[:300]))
+                continue
+            yield it
 
     for parsed in parse(articles_only(), batch_size=batch_size, n_process=n_process):
         while rejects:
@@ -140,10 +158,15 @@ def code_articles(
         if isinstance(parsed, Reject):
             yield parsed
             continue
+        art = parsed.article
         try:
-            _ann, events = code_parsed(parsed, kb=kb, coder=coder)
+            with time_limit(limit_seconds, what=f"coding {art.source}"):
+                _ann, events = code_parsed(parsed, kb=kb, coder=coder)
+        except CodingTimeout as exc:
+            yield Reject(source=art.source, stage="guard", code=exc.code,
+                         message=exc.message, article_id=art.id, excerpt=art.text[:300])
+            continue
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
-            art = parsed.article
             yield Reject(source=art.source, stage="events", code="E202",
                          message=f"coding failed: {type(exc).__name__}: {exc}",
                          article_id=art.id, excerpt=art.text[:300])
@@ -265,6 +288,10 @@ def ingest(
     progress: ProgressFn | None = None,
     stdin: object | None = None,
     dedup: DedupConfig | None = None,
+    max_bytes: int | None = None,
+    max_chars: int | None = None,
+    max_seconds: float | None = None,
+    encoding: str | None = None,
 ) -> IngestSummary:
     """Read ``paths`` (files, directories, globs, ``-`` for stdin), code them and store
     articles, events and rejects in ``db``. Idempotent: articles already stored are
@@ -278,6 +305,10 @@ def ingest(
     file is held only while a batch is committed, so other processes can read between
     batches. Given an open :class:`~detente.store.Store` (the HTTP server's), it writes
     through it and leaves it open.
+
+    Limits: ``max_bytes`` per input file or record (:func:`detente.ingest.read`),
+    ``max_chars`` and ``max_seconds`` per article (:mod:`detente.guard`); ``encoding``
+    names the codec of inputs that are not UTF-8 / UTF-16 with a BOM.
     """
     from .dedup import DedupConfig, EventClusterer, dedup_rows
     from .ingest import read
@@ -295,6 +326,10 @@ def ingest(
         kwargs["fields"] = fields
     if stdin is not None:
         kwargs["stdin"] = stdin
+    if max_bytes is not None:
+        kwargs["max_bytes"] = max_bytes
+    if encoding is not None:
+        kwargs["encoding"] = encoding
     items = read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
 
     if isinstance(db, Store):  # a store held open by its owner (the HTTP server)
@@ -350,8 +385,9 @@ def ingest(
 
         pending: list[CodedArticle | Reject] = []
         for done, out in enumerate(code_articles(fresh(), kb=kb, coder=coder,
-                                                 n_process=n_process,
-                                                 batch_size=batch_size), start=1):
+                                                 n_process=n_process, batch_size=batch_size,
+                                                 max_chars=max_chars,
+                                                 max_seconds=max_seconds), start=1):
             pending.append(out)
             if isinstance(out, Reject):
                 summary.rejected += 1

@@ -106,6 +106,15 @@ def _dedup_config(window: int, threshold: float) -> Any:
     return DedupConfig(window_days=window, near_threshold=threshold)
 
 
+EncodingOpt = Annotated[str | None, typer.Option(help="Codec of inputs that are not UTF-8 "
+                                                "or UTF-16 with a BOM, e.g. latin-1.")]
+MaxBytesOpt = Annotated[int | None, typer.Option(min=1, help="Largest input file (JSONL/CSV: "
+                                                 "record) read, in bytes [default: 20 MB].")]
+MaxCharsOpt = Annotated[int | None, typer.Option(min=1, help="Longest article coded, in "
+                                                 "characters [default: 200,000].")]
+MaxSecondsOpt = Annotated[float | None, typer.Option(min=0, help="Longest time to code one "
+                                                     "article, in seconds (0: no limit) "
+                                                     "[default: 120].")]
 IdField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the id.")]
 DateField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the date.")]
 TitleField = Annotated[str | None, typer.Option(help="JSONL/CSV field holding the title.")]
@@ -175,6 +184,10 @@ def ingest(
     text_field: TextField = None, url_field: UrlField = None,
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.8,
+    encoding: EncodingOpt = None,
+    max_bytes: MaxBytesOpt = None,
+    max_chars: MaxCharsOpt = None,
+    max_seconds: MaxSecondsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -199,7 +212,9 @@ def ingest(
 
         summary = api.ingest(inputs, db=db, fmt=fmt, date=_date(date, "--date"), fields=fields,
                              kb_dirs=kb or (), coder=coder, progress=progress,
-                             dedup=_dedup_config(window, near_threshold))
+                             dedup=_dedup_config(window, near_threshold),
+                             encoding=encoding, max_bytes=max_bytes, max_chars=max_chars,
+                             max_seconds=max_seconds)
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
         return

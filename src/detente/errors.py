@@ -57,7 +57,8 @@ class InputNotFound(IngestError):
 
 class UndecodableText(IngestError):
     code = "E102"
-    default_hint = "save the file as UTF-8 (or UTF-16 with a BOM)"
+    default_hint = ("save the file as UTF-8 (or UTF-16 with a BOM), or name its codec with "
+                    "--encoding")
 
 
 class EmptyText(IngestError):
@@ -93,6 +94,35 @@ class UnsupportedFormat(IngestError):
 class InputTooLarge(IngestError):
     code = "E108"
     default_hint = "split the input, or raise --max-bytes"
+
+
+# Guards on what reaches the coder (E43x): bounded size, time, decompression; English only.
+
+
+class ArticleTooLong(IngestError):
+    code = "E430"
+    default_hint = "split the article, or raise the limit with --max-chars"
+
+
+class UnsupportedLanguage(IngestError):
+    code = "E431"
+    default_hint = "detente codes English text; translate the article first"
+
+
+class CodingTimeout(IngestError):
+    code = "E432"
+    default_hint = "the article took too long to code; split it or raise --max-seconds"
+
+
+class DecompressionBomb(IngestError):
+    code = "E433"
+    default_hint = ("the archive expands far more than text does (a decompression bomb?); "
+                    "unpack it yourself if it is genuine")
+
+
+class BadArchive(IngestError):
+    code = "E434"
+    default_hint = "the compressed file is corrupt, truncated or encrypted; recreate it"
 
 
 # -- nlp ----------------------------------------------------------------------------

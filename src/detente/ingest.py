@@ -29,6 +29,15 @@ Formats (``fmt=``, else detected from the extension, then from the content):
 
 Directories are walked recursively in sorted order, skipping hidden names and files
 whose extension is not in :data:`EXTENSIONS`; globs are expanded by detente itself.
+Symlinked directories are followed once (a link loop ends there); a dangling or looping
+link with a known extension is rejected with the reason.
+
+Compressed inputs: ``NAME.EXT.gz`` is read as ``NAME.EXT``, and every member of a
+``.zip`` with a known extension is read (sources ``archive.zip!member.jsonl``); an archive
+inside an archive is not opened. Decompression is streamed and bounded: output beyond
+:data:`MAX_RATIO` times the compressed bytes (plus :data:`RATIO_SLACK`) stops the input
+with :class:`~detente.errors.DecompressionBomb`; corrupt, truncated or encrypted data is
+rejected with :class:`~detente.errors.BadArchive`.
 
 Everywhere the date the input gives wins; ``date=`` is only the fallback. When an article
 has a title and its text does not already start with it, the title is put in front of the
@@ -70,11 +79,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from .errors import (
+    BadArchive,
     BadDate,
     BadRecord,
+    DecompressionBomb,
     EmptyText,
     IngestError,
     InputNotFound,
@@ -424,6 +435,14 @@ def _walk(roots: Iterable[Path]) -> Iterator[Path]:
             yield root
 
 
+def _readable_name(name: str) -> bool:
+    """A name with a known extension, possibly compressed (``x.jsonl.gz``, ``x.zip``)."""
+    base, ext = os.path.splitext(name.lower())
+    if ext == ".gz":
+        ext = os.path.splitext(base)[1]
+    return ext in EXTENSIONS or ext == ".zip"
+
+
 def _first_visit(path: Path, seen: set[tuple[int, int]]) -> bool:
     try:
         st = path.stat()
@@ -459,9 +478,13 @@ def _walk_dir(root: Path, seen_files: set[tuple[int, int]]) -> Iterator[Path]:
             p = d / name
             if p.is_dir():
                 subdirs.append(p)
-            elif (p.is_file() and os.path.splitext(name)[1].lower() in EXTENSIONS
-                  and _first_visit(p, seen_files)):
-                yield p
+            elif not _readable_name(name):
+                continue
+            elif p.is_file():
+                if _first_visit(p, seen_files):
+                    yield p
+            elif p.is_symlink() and not p.exists():
+                yield p  # a dangling or looping link: the reader rejects it with the reason
         stack.extend(reversed(subdirs))
 
 
@@ -476,11 +499,125 @@ def _read_path(path: Path, fmt: str | None, opts: _Options) -> Iterator[Article 
         yield _reject(source, InputNotFound(f"{source}: cannot open: {exc.strerror}"), b"")
         return
     with f:
-        yield from _read_stream(f, source, fmt, opts, name_date=True)
+        lower = path.name.lower()
+        if lower.endswith(".zip"):
+            yield from _read_zip(f, source, fmt, opts)
+        elif lower.endswith(".gz"):
+            yield from _read_gzip(f, source, fmt, opts)
+        else:
+            yield from _read_stream(f, source, fmt, opts, name_date=True)
+
+
+# -- compressed inputs --------------------------------------------------------------
+
+MAX_RATIO = 200
+"""Largest decompressed/compressed size ratio read from ``.gz`` and ``.zip`` inputs (text
+compresses 3-10 times; a bomb of zeros, a thousand times)."""
+RATIO_SLACK = 1_000_000
+"""Bytes a compressed input may always expand to, whatever its ratio."""
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that stops with :class:`DecompressionBomb` once its output
+    passes ``MAX_RATIO`` times the compressed bytes read, plus :data:`RATIO_SLACK`."""
+
+    def __init__(self, inner: Any, source: str, consumed: Any) -> None:
+        self._inner = inner
+        self._source = source
+        self._consumed = consumed
+        self.out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        data = self._inner.read(len(buf))
+        n = len(data)
+        buf[:n] = data
+        self.out += n
+        if self.out > MAX_RATIO * self._consumed() + RATIO_SLACK:
+            raise DecompressionBomb(
+                f"{self._source}: expands to more than {MAX_RATIO} times its compressed "
+                f"size (stopped after {self.out} bytes)", ratio=MAX_RATIO)
+        return n
+
+
+def _inner_format(name: str, fmt: str | None) -> str | None:
+    """The format of a compressed member named ``name``: ``fmt``, else its extension."""
+    if fmt is not None:
+        return fmt
+    return EXTENSIONS.get(os.path.splitext(name.lower())[1])
+
+
+def _read_decompressed(
+    stream: _Bounded, source: str, inner: str, fmt: str | None, opts: _Options
+) -> Iterator[Article | Reject]:
+    import zipfile
+    import zlib
+
+    try:
+        buffered = cast(BinaryIO, io.BufferedReader(stream))
+        yield from _read_stream(buffered, source, _inner_format(inner, fmt), opts,
+                                name_date=True, date_name=inner)
+    except DecompressionBomb as exc:
+        yield _reject(source, exc, b"")
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        yield _reject(source, BadArchive(f"{source}: corrupt compressed data ({exc})"), b"")
+
+
+def _read_gzip(f: BinaryIO, source: str, fmt: str | None,
+               opts: _Options) -> Iterator[Article | Reject]:
+    import gzip
+
+    gz = gzip.GzipFile(fileobj=f, mode="rb")
+    inner = os.path.basename(source)[:-3]
+    yield from _read_decompressed(_Bounded(gz, source, f.tell), source, inner, fmt, opts)
+
+
+def _read_zip(f: BinaryIO, source: str, fmt: str | None,
+              opts: _Options) -> Iterator[Article | Reject]:
+    """Every member with a known extension, in name order; archives inside archives
+    are not opened."""
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(f)
+        members = sorted((m for m in zf.infolist() if not m.is_dir()),
+                         key=lambda m: m.filename)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        yield _reject(source, BadArchive(f"{source}: not a readable zip archive ({exc})"),
+                      b"")
+        return
+    with zf:
+        for m in members:
+            name = m.filename
+            src = f"{source}!{name}"
+            base = os.path.basename(name)
+            if base.startswith(".") or not _readable_name(base):
+                continue
+            if base.lower().endswith((".zip", ".gz")):
+                yield _reject(src, UnsupportedFormat(f"{src}: an archive inside an archive "
+                                                     "is not opened"), b"")
+                continue
+            if m.file_size > MAX_RATIO * m.compress_size + RATIO_SLACK:
+                yield _reject(src, DecompressionBomb(
+                    f"{src}: declares {m.file_size} bytes from {m.compress_size} compressed "
+                    f"(more than {MAX_RATIO} times)", ratio=MAX_RATIO), b"")
+                continue
+            try:
+                member = zf.open(m)
+            except (RuntimeError, NotImplementedError, zipfile.BadZipFile, OSError) as exc:
+                yield _reject(src, BadArchive(f"{src}: cannot open member ({exc})"), b"")
+                continue
+            size = m.compress_size
+            with member:
+                yield from _read_decompressed(_Bounded(member, src, lambda s=size: s), src,
+                                              base, fmt, opts)
 
 
 def _read_stream(
-    stream: BinaryIO, source: str, fmt: str | None, opts: _Options, *, name_date: bool
+    stream: BinaryIO, source: str, fmt: str | None, opts: _Options, *, name_date: bool,
+    date_name: str | None = None,
 ) -> Iterator[Article | Reject]:
     head, stream = _peek(stream, 8192)
     name = "" if source == _STDIN_NAME else source
@@ -496,7 +633,7 @@ def _read_stream(
                             limit=opts.max_bytes)
         yield _reject(source, err, data)
         return
-    fallback = source if name_date else None
+    fallback = (date_name or source) if name_date else None
     try:
         if kind == "feed":
             yield from _read_feed(data, source, opts)
@@ -910,6 +1047,8 @@ def _read_jsonl(
                 raise BadRecord(
                     f"{src}: not valid JSON ({exc.msg} at column {exc.colno})"
                 ) from None
+            except RecursionError:
+                raise BadRecord(f"{src}: JSON nested too deeply to read") from None
             if not isinstance(record, dict):
                 raise BadRecord(f"{src}: a JSON line must be an object, got "
                                 f"{type(record).__name__}")
@@ -928,6 +1067,9 @@ def _read_json_array(text: str, source: str, opts: _Options) -> Iterator[Article
     except json.JSONDecodeError as exc:
         yield _reject(source, BadRecord(f"{source}: not valid JSON ({exc.msg} at line "
                                         f"{exc.lineno})"), text)
+        return
+    except RecursionError:
+        yield _reject(source, BadRecord(f"{source}: JSON nested too deeply to read"), text)
         return
     for n, item in enumerate(items, start=1):
         src = f"{source}#{n}"

@@ -72,7 +72,10 @@ def _period_end(d: date, precision: str) -> date:
 
 def is_historical(d: date, precision: str, published: date) -> bool:
     """Whether a period ended :data:`HISTORICAL_DAYS` or more before publication."""
-    return (published - _period_end(d, precision)).days >= HISTORICAL_DAYS
+    try:
+        return (published - _period_end(d, precision)).days >= HISTORICAL_DAYS
+    except (OverflowError, ValueError):  # a period ending past 9999-12-31
+        return False
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
@@ -84,7 +87,16 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 def resolve_expression(text: str, published: date, *, future: bool = False
                        ) -> tuple[date, DatePrecision] | None:
-    """Resolve one temporal expression relative to ``published``; None when unknown."""
+    """Resolve one temporal expression relative to ``published``; None when unknown, or
+    when the date would leave the calendar (``yesterday`` published on 0001-01-01)."""
+    try:
+        return _resolve_expression(text, published, future=future)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _resolve_expression(text: str, published: date, *, future: bool
+                        ) -> tuple[date, DatePrecision] | None:
     t = " ".join(text.lower().replace(",", " ").replace(".", " ").split())
     t = t.replace("’", "'")
     t = _LEAD.sub("", t)
