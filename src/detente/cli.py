@@ -37,7 +37,7 @@ err = Console(stderr=True, highlight=False)
 def report_error(exc: DetenteError) -> None:
     """Print ``Error [E123]: message (hint)`` on stderr."""
     msg = f"Error [{exc.code}]: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
-    err.print(msg, markup=False)
+    err.print(msg, markup=False, soft_wrap=True)
 
 
 def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -228,6 +228,47 @@ def _declared_kind(path: Path) -> str | None:
     return None
 
 
+def known_kinds() -> frozenset[str]:
+    """The kinds detente reads: those of the packaged files and of imported PETRARCH
+    dictionaries."""
+    kinds = {k for p in DATA_DIR.rglob("*") if p.suffix in {".yaml", ".yml", ".csv"}
+             and not p.name.endswith(".meta.yaml") and (k := _declared_kind(p))}
+    try:
+        from .petrarch import KINDS
+    except ImportError:  # pragma: no cover - petrarch is part of the package
+        KINDS = ()
+    return frozenset(kinds | set(KINDS))
+
+
+def check_user_dir(directory: Path) -> None:
+    """Every ``*.yaml``/``*.yml``/``*.csv`` file in a user knowledge directory must declare a
+    kind detente reads; a file that would otherwise be skipped in silence (a typo in
+    ``kind:``, no ``kind:`` line, not UTF-8) raises :class:`KnowledgeError` naming it."""
+    kinds: frozenset[str] | None = None
+    for p in sorted(Path(directory).rglob("*")):
+        if p.suffix not in {".yaml", ".yml", ".csv"} or p.name.endswith(".meta.yaml"):
+            continue
+        head = p.with_suffix(".meta.yaml") if p.suffix == ".csv" else p
+        label = _label(p)
+        try:
+            with head.open(encoding="utf-8") as fh:
+                fh.read(4096)
+        except FileNotFoundError:
+            raise KnowledgeError(label, "(file)", f"CSV knowledge needs a sidecar {head.name} "
+                                 "with kind, version and source") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KnowledgeError(label, "(file)", f"cannot be read as UTF-8 text: {exc}"
+                                 ) from None
+        kind = _declared_kind(p)
+        if not kind:
+            raise KnowledgeError(label, "(file)", "no 'kind:' line at the start of the file, so "
+                                 "detente cannot tell what it holds")
+        kinds = kinds if kinds is not None else known_kinds()
+        if kind not in kinds:
+            raise KnowledgeError(label, "(file)", f"declares kind {kind!r}, which detente does "
+                                 f"not read; known kinds: {', '.join(sorted(kinds))}")
+
+
 def fingerprint(files: Sequence[DataFile]) -> str:
     """A short version string over the files' names and versions."""
     h = hashlib.sha256()
@@ -357,6 +398,8 @@ def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
         if not d.is_dir():
             raise KnowledgeError(str(d), "(directory)", "not a directory",
                                  hint="--kb takes a directory of YAML/CSV knowledge files")
+    for d in dirs[1:]:
+        check_user_dir(d)
     ontology, f1 = load_ontology(dirs)
     actors, f2 = load_actor_kb(dirs)
     lexicon, f3 = load_lexicon(dirs, ontology=ontology)
