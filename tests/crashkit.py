@@ -143,36 +143,12 @@ def table_diff(db: Path, reference: Path) -> dict[str, tuple[int, int, int, int]
 
 
 def integrity_problems(db: Path) -> dict[str, int]:
-    """Counts that must all be zero in a sound store (see ``detente doctor``)."""
-    con = duckdb.connect(str(db), read_only=True)
-    checks = {
-        "events without article":
-            "SELECT count(*) FROM events e WHERE NOT EXISTS "
-            "(SELECT 1 FROM articles a WHERE a.id = e.article_id)",
-        "articles whose event count is wrong":
-            "SELECT count(*) FROM articles a WHERE a.events <> "
-            "(SELECT count(*) FROM events e WHERE e.article_id = a.id)",
-        "entities without event":
-            "SELECT count(*) FROM event_entities x WHERE NOT EXISTS "
-            "(SELECT 1 FROM events e WHERE e.id = x.event_id)",
-        "events not in exactly one cluster":
-            "SELECT count(*) FROM events e WHERE (SELECT count(*) FROM event_mentions m "
-            "WHERE m.event_id = e.id) <> 1",
-        "mentions of a missing cluster or event":
-            "SELECT count(*) FROM event_mentions m WHERE NOT EXISTS (SELECT 1 FROM "
-            "event_clusters c WHERE c.id = m.cluster_id) OR NOT EXISTS (SELECT 1 FROM "
-            "events e WHERE e.id = m.event_id)",
-        "clusters without mentions":
-            "SELECT count(*) FROM event_clusters c WHERE NOT EXISTS "
-            "(SELECT 1 FROM event_mentions m WHERE m.cluster_id = c.id)",
-        "articles without dedup row":
-            "SELECT count(*) FROM articles a WHERE NOT EXISTS "
-            "(SELECT 1 FROM article_dedup d WHERE d.article_id = a.id)",
-    }
-    try:
-        return {name: int(con.execute(sql).fetchone()[0]) for name, sql in checks.items()}
-    finally:
-        con.close()
+    """Counts that must all be zero in a sound store (``Store.integrity``, as ``detente
+    doctor`` reports them)."""
+    from detente.store import Store
+
+    with Store(db, read_only=True) as store:
+        return store.integrity()
 
 
 # -- runs -------------------------------------------------------------------------------

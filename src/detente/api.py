@@ -520,6 +520,16 @@ def alerts(*, db: Path | str | Store | None = None, by: str = "month", window: i
     return [to_json(r) for r in rows]
 
 
+def doctor(*, db: Path | str | None = None, kb_dirs: Sequence[Path | str] = (),
+           model: bool = True) -> builtins.list[dict[str, str]]:
+    """Check the installation, the spaCy model, the knowledge files and the store; one
+    dict per finding (``area``, ``name``, ``status`` ok/warn/fail, ``detail``, ``fix``).
+    See :mod:`detente.doctor`."""
+    from .doctor import run
+
+    return [c.to_dict() for c in run(db=db, kb_dirs=kb_dirs, model=model)]
+
+
 def event_dicts(events: Iterable[Event]) -> builtins.list[dict[str, object]]:
     """Events as PLOVER-style JSON dicts (see :mod:`detente.formats`)."""
     from .formats import plover_dict

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__, api
@@ -685,6 +686,38 @@ def kb_import_petrarch(
         table.add_row(Path(f["input"]).name, f["kind"], str(f["entries"]), f["output"])
     out.print(table)
     out.print(f"use it with: detente code --kb {output} --coder petrarch-1 FILE", markup=False)
+
+
+@command()
+def doctor(
+    db: DbOpt = None,
+    kb: KbOpt = None,
+    model: Annotated[bool, typer.Option("--model/--no-model", help="Load the spaCy model "
+                                        "and parse a test sentence.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")
+                       ] = False,
+) -> None:
+    """Check the installation, the spaCy model, the knowledge files and the store (schema,
+    integrity counts) and say what to fix; exit status 1 when something is wrong."""
+    checks = api.doctor(db=db, kb_dirs=kb or (), model=model)
+    failed = [c for c in checks if c["status"] == "fail"]
+    if as_json:
+        sys.stdout.write(json.dumps({"ok": not failed, "checks": checks},
+                                    ensure_ascii=False) + "\n")
+    else:
+        table = Table(title="detente doctor")
+        for col in ("area", "check", "status", "found", "fix"):
+            table.add_column(col)
+        style = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+        for c in checks:
+            table.add_row(c["area"], c["name"], f"[{style[c['status']]}]{c['status']}[/]",
+                          escape(c["detail"]), escape(c["fix"]))
+        out.print(table)
+        warned = sum(c["status"] == "warn" for c in checks)
+        out.print(f"{len(failed)} problems, {warned} warnings" if failed or warned
+                  else "all checks passed")
+    if failed:
+        raise typer.Exit(1)
 
 
 @command("eval")

@@ -209,6 +209,38 @@ def _reject_id(r: Reject) -> str:
     return "r" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:16]
 
 
+INTEGRITY_CHECKS: dict[str, str] = {
+    "duplicate article ids": "SELECT count(*) - count(DISTINCT id) FROM articles",
+    "duplicate event ids": "SELECT count(*) - count(DISTINCT id) FROM events",
+    "duplicate reject ids": "SELECT count(*) - count(DISTINCT id) FROM rejects",
+    "events without their article":
+        "SELECT count(*) FROM events e WHERE NOT EXISTS "
+        "(SELECT 1 FROM articles a WHERE a.id = e.article_id)",
+    "articles whose event count is wrong":
+        "SELECT count(*) FROM articles a WHERE coalesce(a.events, 0) <> "
+        "(SELECT count(*) FROM events e WHERE e.article_id = a.id)",
+    "entities without their event":
+        "SELECT count(*) FROM event_entities x WHERE NOT EXISTS "
+        "(SELECT 1 FROM events e WHERE e.id = x.event_id)",
+    "objects without their event":
+        "SELECT count(*) FROM event_objects o WHERE NOT EXISTS "
+        "(SELECT 1 FROM events e WHERE e.id = o.event_id)",
+    "events not in exactly one cluster":
+        "SELECT count(*) FROM events e WHERE (SELECT count(*) FROM event_mentions m "
+        "WHERE m.event_id = e.id) <> 1",
+    "mentions of a missing event or cluster":
+        "SELECT count(*) FROM event_mentions m WHERE NOT EXISTS (SELECT 1 FROM events e "
+        "WHERE e.id = m.event_id) OR NOT EXISTS (SELECT 1 FROM event_clusters c "
+        "WHERE c.id = m.cluster_id)",
+    "clusters without mentions":
+        "SELECT count(*) FROM event_clusters c WHERE NOT EXISTS "
+        "(SELECT 1 FROM event_mentions m WHERE m.cluster_id = c.id)",
+    "articles without a dedup row":
+        "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+        "(SELECT 1 FROM article_dedup d WHERE d.article_id = a.id)",
+}
+"""Integrity checks (:meth:`Store.integrity`): each counts rows that should not exist."""
+
 _ARROW_SCHEMAS: dict[str, Any] = {}
 """Arrow schema of each table (fixed by :data:`SCHEMA_VERSION`), for bulk inserts."""
 
@@ -621,6 +653,33 @@ class Store:
         cur = self.con.execute(sql, list(params))
         cols = [d[0] for d in cur.description or []]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def schema_version(self) -> int:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?",
+                               ["schema_version"]).fetchone()
+        return int(row[0]) if row else 0
+
+    def integrity(self) -> dict[str, int]:
+        """Counts that are zero in a sound store (see ``detente doctor``), keyed by what
+        they count."""
+        out = {}
+        for name, sql in INTEGRITY_CHECKS.items():
+            row = self.con.execute(sql).fetchone()
+            out[name] = int(row[0]) if row else 0
+        return out
+
+    def article_stats(self) -> dict[str, int]:
+        """Articles with and without events, and rejects (information, not problems:
+        an article may rightly report no event)."""
+        row = self.con.execute(
+            "SELECT (SELECT count(*) FROM articles WHERE events > 0), "
+            "(SELECT count(*) FROM articles WHERE coalesce(events, 0) = 0), "
+            "(SELECT count(*) FROM rejects), "
+            "(SELECT count(DISTINCT r.article_id) FROM rejects r JOIN articles a "
+            "ON a.id = r.article_id)").fetchone()
+        assert row is not None
+        return {"articles with events": int(row[0]), "articles without events": int(row[1]),
+                "rejects": int(row[2]), "stored articles with an older reject": int(row[3])}
 
     def counts(self) -> dict[str, int]:
         out = {}
