@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+
 from conftest import ROOT, has_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.server]
