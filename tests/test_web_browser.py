@@ -171,7 +171,7 @@ def test_web_dyad_chart_event_article(page: Any, base_url: str) -> None:
 
     # the actor page
     ready(page, base_url + "/#/actor/TUR")
-    page.wait_for_selector("h1:has-text('TUR')")
+    page.wait_for_selector("h1:has-text('TUR —')")
     assert "Top partners" in page.inner_text("main")
     shot(page, "06-actor-tur")
 
