@@ -740,13 +740,21 @@ def serve(config: ServerConfig, *, port: int = 8000, log_level: str = "info") ->
         import uvicorn
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise WebExtraMissing(f"the HTTP API needs uvicorn: {exc}") from exc
+    from contextlib import nullcontext
+
+    from .store import writer_lock
+
     check_config(config)
-    store = api.open_for_serving(config.db, read_only=config.read_only)
-    try:
-        uvicorn.run(create_app(config, store=store), host=config.host, port=port,
-                    log_level=log_level, timeout_graceful_shutdown=5)
-    finally:
-        store.close()
+    # a writable server is the store's one writer while it runs (a CLI ingest stops at
+    # once with E402 instead of waiting for the file)
+    lock = nullcontext() if config.read_only else writer_lock(config.db)
+    with lock:
+        store = api.open_for_serving(config.db, read_only=config.read_only)
+        try:
+            uvicorn.run(create_app(config, store=store), host=config.host, port=port,
+                        log_level=log_level, timeout_graceful_shutdown=5)
+        finally:
+            store.close()
 
 
 def get(path: str, *, config: ServerConfig) -> tuple[int, bytes, str]:
