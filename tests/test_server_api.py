@@ -354,3 +354,27 @@ def test_server_entities_untouched_by_code_case(store: Store) -> None:
         tc = TestClient(create_app(ServerConfig(db=s2.path), store=s2), base_url=BASE)
         ev = tc.get("/events?actor=nato").json()["events"]
         assert [e["id"] for e in ev] == ["x1"] and ev[0]["actor"][0]["code"] == "NATO"
+
+
+def test_server_answer_cache_lru_and_generation() -> None:
+    from detente.server import AnswerCache
+
+    cache = AnswerCache(2)
+    cache.put(("a",), b"1")
+    cache.put(("b",), b"2")
+    assert cache.get(("a",)) == b"1"
+    cache.put(("c",), b"3")  # evicts b, the least recently used
+    assert cache.get(("b",)) is None and cache.get(("c",)) == b"3"
+    cache.invalidate()
+    assert cache.get(("a",)) is None and cache.stats()["entries"] == 0
+    off = AnswerCache(0)
+    off.put(("a",), b"1")
+    assert off.get(("a",)) is None
+
+
+def test_server_aggregates_come_from_the_cache(store: Store) -> None:
+    tc = client(store, cache_size=16)
+    first = tc.get("/dyads/USA/TUR").json()
+    assert tc.get("/dyads/usa/tur").json() == first
+    stats = tc.get("/health").json()["cache"]
+    assert stats["hits"] == 1 and stats["misses"] == 1

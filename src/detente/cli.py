@@ -774,6 +774,9 @@ def serve(
                                                           "the API from a browser "
                                                           "(repeatable); none by "
                                                           "default.")] = None,
+    cache_size: Annotated[int, typer.Option(help="Answers of aggregate endpoints (dyad "
+                                            "series, top lists, network, alerts) kept in "
+                                            "memory; 0: none.")] = 1024,
     kb: KbOpt = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
@@ -784,13 +787,13 @@ def serve(
     from .server import ServerConfig
     from .server import serve as run_server
 
-    if max_body < 1 or max_page < 1 or rate_limit < 0 or query_timeout < 0:
-        raise UsageError("--max-body and --max-page must be >= 1, --rate-limit and "
-                         "--query-timeout >= 0")
+    if max_body < 1 or max_page < 1 or min(rate_limit, query_timeout, cache_size) < 0:
+        raise UsageError("--max-body and --max-page must be >= 1, --rate-limit, "
+                         "--query-timeout and --cache-size >= 0")
     config = ServerConfig(db=db, host=host, token=token or None, read_only=read_only,
                           max_body=max_body, max_page=max_page, rate_limit=rate_limit,
                           query_timeout=query_timeout, cors_origins=tuple(cors_origin or ()),
-                          kb_dirs=tuple(str(k) for k in kb or ()))
+                          kb_dirs=tuple(str(k) for k in kb or ()), cache_size=cache_size)
     writes = {"disabled": "writes disabled", "token": "writes need the token",
               "open": "writes open to this machine"}[config.writes]
     err.print(f"detente serving http://{host}:{port}/ (dashboard /, API docs /docs; "

@@ -33,6 +33,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,6 +105,8 @@ class ServerConfig:
     allowed_hosts: tuple[str, ...] = ()
     """Extra Host header names accepted on loopback (besides localhost and 127.0.0.1)."""
     kb_dirs: tuple[str, ...] = ()
+    cache_size: int = 1024
+    """Answers of aggregate endpoints kept in memory (0: none)."""
 
     @property
     def writes(self) -> Literal["disabled", "token", "open"]:
@@ -298,11 +301,54 @@ class Guard:
 # -- the app --------------------------------------------------------------------------
 
 
+class AnswerCache:
+    """Answers of the aggregate endpoints (dyad series, top lists, network, alerts, actor
+    list), least recently used first out. Keys carry the store's generation, which every
+    write through the API moves on, so an answer is never older than the store."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+        self.generation = 0
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        if self.size <= 0:
+            return None
+        with self.lock:
+            value = self.data.get((self.generation, *key))
+            if value is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self.data.move_to_end((self.generation, *key))
+            return value
+
+    def put(self, key: tuple[Any, ...], value: bytes) -> None:
+        if self.size <= 0 or len(value) > 2_000_000:
+            return
+        with self.lock:
+            self.data[(self.generation, *key)] = value
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+    def invalidate(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self.data.clear()
+
+    def stats(self) -> dict[str, int]:
+        return {"size": self.size, "entries": len(self.data), "hits": self.hits,
+                "misses": self.misses}
+
+
 @dataclass
 class _State:
     config: ServerConfig
     store: Store
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     @contextmanager
     def reader(self) -> Iterator[Store]:
@@ -354,7 +400,7 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     check_config(config)
     if store is None:
         store = api.open_for_serving(config.db, read_only=config.read_only)
-    state = _State(config=config, store=store)
+    state = _State(config=config, store=store, cache=AnswerCache(config.cache_size))
     max_page = config.max_page
 
     class ErrorBody(BaseModel):
@@ -438,6 +484,15 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         return Response(_json_bytes(to_json(content)), status_code=status,
                         media_type="application/json")
 
+    def cached(key: tuple[Any, ...], compute: Callable[[Store], Any]) -> Response:
+        """An aggregate answer from the cache, or computed (and kept)."""
+        body = state.cache.get(key)
+        if body is None:
+            with state.reader() as s:
+                body = _json_bytes(to_json(compute(s)))
+            state.cache.put(key, body)
+        return Response(body, media_type="application/json")
+
     bearer = HTTPBearer(auto_error=False, description="The server's token (--token or "
                         "$DETENTE_TOKEN); needed for writes when one is set.")
 
@@ -516,7 +571,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             articles, events = s.generation()
         return ok({"status": "ok", "articles": articles, "events": events,
                    "writes": config.writes, "read_only": config.read_only,
-                   "max_page": max_page, "max_body": config.max_body})
+                   "max_page": max_page, "max_body": config.max_body,
+                   "cache": state.cache.stats()})
 
     @app.get("/version", tags=["meta"], summary="Versions of detente, knowledge, model")
     def version() -> Response:
@@ -589,8 +645,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     def actors(q: Annotated[str | None, Query(max_length=64, description="Code prefix or "
                                               "name substring.")] = None,
                limit: Limit = 100) -> Response:
-        with state.reader() as s:
-            return ok({"actors": s.actor_list(q=q, limit=limit)})
+        return cached(("actors", q, limit), lambda s: {"actors": s.actor_list(q=q,
+                                                                              limit=limit)})
 
     @app.get("/actors/{code}", tags=["actors"], summary="One actor: resolution, offices, "
              "partners")
@@ -606,41 +662,39 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
              include_uncertain: Annotated[bool, Query(description="Also count negated and "
                                                       "hypothetical events.")] = False,
              since: Since = None, until: Until = None) -> Response:
-        with state.reader() as s:
-            series = s.code_dyad_series(actor, recipient, by=by, both_directions=both,
-                                        include_uncertain=include_uncertain, since=since,
-                                        until=until)
-        return ok({"actor": actor.upper(), "recipient": recipient.upper(), "by": by,
-                   "both": both, "include_uncertain": include_uncertain, "series": series})
+        a, r = actor.upper(), recipient.upper()
+        return cached(("dyad", a, r, by, both, include_uncertain, since, until), lambda s: {
+            "actor": a, "recipient": r, "by": by, "both": both,
+            "include_uncertain": include_uncertain,
+            "series": s.code_dyad_series(a, r, by=by, both_directions=both,
+                                         include_uncertain=include_uncertain, since=since,
+                                         until=until)})
 
     @app.get("/top/actors", tags=["analytics"], summary="Most active actors")
     def top_actors(role: Literal["actor", "recipient"] = "actor",
                    limit: Annotated[int, Query(ge=1, le=max_page)] = 20,
                    since: Since = None, until: Until = None) -> Response:
-        with state.reader() as s:
-            return ok({"actors": api.top_actors(db=s, role=role, limit=limit, since=since,
-                                                until=until)})
+        return cached(("top-actors", role, limit, since, until), lambda s: {
+            "actors": api.top_actors(db=s, role=role, limit=limit, since=since, until=until)})
 
     @app.get("/top/dyads", tags=["analytics"], summary="Most active directed dyads")
     def top_dyads(limit: Annotated[int, Query(ge=1, le=max_page)] = 20,
                   since: Since = None, until: Until = None) -> Response:
-        with state.reader() as s:
-            net = api.network(db=s, since=since, until=until)
-        return ok({"dyads": net["edges"][:limit]})
+        return cached(("top-dyads", limit, since, until), lambda s: {
+            "dyads": api.network(db=s, since=since, until=until)["edges"][:limit]})
 
     @app.get("/network", tags=["analytics"], summary="Directed actor network")
     def network(min_events: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
                 since: Since = None, until: Until = None) -> Response:
-        with state.reader() as s:
-            return ok(api.network(db=s, min_events=min_events, since=since, until=until))
+        return cached(("network", min_events, since, until), lambda s: api.network(
+            db=s, min_events=min_events, since=since, until=until))
 
     @app.get("/alerts", tags=["analytics"], summary="Dyad-periods that left their range")
     def alerts(by: By = "month", window: Annotated[int, Query(ge=1, le=120)] = 6,
                k: Annotated[float, Query(gt=0, le=100)] = 2.0,
                min_events: Annotated[int, Query(ge=1, le=1_000_000)] = 3) -> Response:
-        with state.reader() as s:
-            return ok({"alerts": api.alerts(db=s, by=by, window=window, k=k,
-                                            min_events=min_events)})
+        return cached(("alerts", by, window, k, min_events), lambda s: {
+            "alerts": api.alerts(db=s, by=by, window=window, k=k, min_events=min_events)})
 
     @app.get("/clusters", tags=["events"], summary="Real-world events with report counts")
     def clusters(actor: CodeQ = None, recipient: CodeQ = None,
@@ -702,8 +756,11 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             lines.append(json.dumps(rec, ensure_ascii=False))
         stream = io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
         with state.write_lock:
-            summary = api.ingest_stream(stream, store=state.store, fmt="jsonl",
-                                        kb_dirs=config.kb_dirs)
+            try:
+                summary = api.ingest_stream(stream, store=state.store, fmt="jsonl",
+                                            kb_dirs=config.kb_dirs)
+            finally:
+                state.cache.invalidate()
         return ok(summary_body(summary), status=201 if summary.articles else 200)
 
     @app.post("/ingest/upload", tags=["writes"], summary="Ingest an uploaded file",
@@ -721,8 +778,11 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             raise UnsupportedUpload(f"unknown format {format[:40]!r}",
                                     formats=list(UPLOAD_FORMATS))
         with state.write_lock:
-            summary = api.ingest_stream(io.BytesIO(file), store=state.store, fmt=format,
-                                        date=date, kb_dirs=config.kb_dirs)
+            try:
+                summary = api.ingest_stream(io.BytesIO(file), store=state.store, fmt=format,
+                                            date=date, kb_dirs=config.kb_dirs)
+            finally:
+                state.cache.invalidate()
         return ok(summary_body(summary), status=201 if summary.articles else 200)
 
     if config.cors_origins:
