@@ -73,6 +73,10 @@ BAD_ENTRIES = [
      "unknown PLOVER context"),
     ("{key: x, source: t, lemma: kick out, event: SANCTION, cameo: '166'}", "one word"),
     ("{key: x, lemma: parley, event: CONSULT, cameo: '040'}", "missing 'source'"),
+    ("{key: x, source: t, lemma: buy, event: COOPERATE, cameo: '062', object: ['@boat']}",
+     "object class '@boat'"),
+    ("{key: x, source: t, lemma: buy, event: COOPERATE, cameo: '062', transfer: steal}",
+     "transfer"),
 ]
 
 

@@ -159,7 +159,8 @@ def _lookup_units(sent: Sentence, text: str, kb: ActorKB) -> tuple[list[_Unit], 
     span = kb.max_tokens + 3
     i = 0
     while i < n:
-        if toks[i].pos in ("PUNCT", "SPACE") and toks[i].text not in ("-",):
+        if toks[i].pos in ("PUNCT", "SPACE") and toks[i].text not in ("-",) \
+                and not any(c.isalnum() for c in toks[i].text):  # "Shahed-136" tagged PUNCT
             i += 1
             continue
         # grow the span while its normalised text can still begin a known phrase (a

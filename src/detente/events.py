@@ -40,6 +40,7 @@ from typing import Any
 
 from .errors import UnknownName
 from .lexicon import Lexicon, Pattern
+from .objects import assign_objects, object_token_classes
 from .ontology import Ontology
 from .records import (
     Annotations,
@@ -55,6 +56,7 @@ from .records import (
     Token,
 )
 from .temporal import resolve_event_date
+from .transfers import APPROVAL_TYPES, INTENT_CAMEO, arms_objects, code_transfer
 
 CONTENT_TYPES = frozenset({"REQUEST", "THREATEN", "REJECT", "AGREE", "ACCUSE", "CONCEDE",
                            "SUPPORT"})
@@ -109,6 +111,8 @@ _AID_CAMEO = {"10": "103", "02": "023", "12": "122"}
 _INTENT_CAMEO = {"CONSULT": "036", "SUPPORT": "032", "COOPERATE": "031", "AID": "033",
                  "RETREAT": "035", "CONCEDE": "035"}
 _MILITARY_CAMEO = {"061": "062", "060": "062", "070": "072", "071": "072"}
+_TRANSFER_INTENT = INTENT_CAMEO
+"""Intent codes of military cooperation and aid (AGREE 0312, 0332)."""
 
 
 _MODAL_REQUEST = Pattern(key="reported-obligation", file="(rule)", pos="verb", lemma="",
@@ -131,9 +135,12 @@ class _Trigger:
 class _Sent:
     """Per-sentence indexes: children, mentions by token."""
 
-    def __init__(self, sentence: Sentence, mentions: Sequence[Mention]) -> None:
+    def __init__(self, sentence: Sentence, mentions: Sequence[Mention],
+                 object_classes: dict[int, str] | None = None) -> None:
         self.s = sentence
         self.toks = sentence.tokens
+        self.object_classes = object_classes or {}
+        """Token index -> class (``@weapon``...) of the object mention it lies in."""
         n = len(self.toks)
         self.children: list[list[int]] = [[] for _ in range(n)]
         for t in self.toks:
@@ -213,7 +220,9 @@ def _match_verb(ss: _Sent, i: int, patterns: Sequence[Pattern]) -> _Trigger | No
             used.add(hit[0])
         if p.objects:
             hit = [c for c in kids if toks[c].dep in ("dobj", "nsubjpass", "attr", "oprd")
-                   and toks[c].lemma.lower() in p.objects]
+                   and (toks[c].lemma.lower() in p.objects
+                        or any(ss.object_classes.get(k, "") in p.objects  # "S-400 squadron"
+                               for k in [c, *ss.child(c, "compound", "nmod")]))]
             if not hit:
                 continue
             used.add(hit[0])
@@ -242,9 +251,10 @@ def _match_noun(ss: _Sent, i: int, patterns: Sequence[Pattern]) -> _Trigger | No
 
 
 def find_triggers(sentence: Sentence, lexicon: Lexicon, *,
-                  mentions: Sequence[Mention] = ()) -> list[_Trigger]:
+                  mentions: Sequence[Mention] = (),
+                  object_classes: dict[int, str] | None = None) -> list[_Trigger]:
     """All trigger matches of a sentence (before content suppression)."""
-    return _triggers(_Sent(sentence, mentions), lexicon)
+    return _triggers(_Sent(sentence, mentions, object_classes), lexicon)
 
 
 def _triggers(ss: _Sent, lex: Lexicon) -> list[_Trigger]:
@@ -353,6 +363,11 @@ def _subject(ss: _Sent, i: int, depth: int = 0) -> tuple[int, bool]:
             if toks[h].dep == "acomp" and toks[h].head != h:
                 h = toks[h].head
         return _subject(ss, h, depth + 1)
+    if dep in ("acl", "relcl") and toks[h].pos == "NOUN" and toks[h].dep in ("dobj", "attr") \
+            and any(toks[c].dep == "aux" and toks[c].text.lower() == "to" for c in ss.children[i]) \
+            and not ss.mentions_at(h):
+        # "India signed a deal to buy jets": whoever made the deal does what it says
+        return _subject(ss, toks[h].head, depth + 1)
     if dep == "acl" and toks[h].pos in ("NOUN", "PROPN", "PRON"):
         return h, False
     return -1, False
@@ -748,13 +763,13 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
     lex: Lexicon = kb.lexicon
     ont: Ontology = kb.ontology
     art = doc.article
-    ss = _Sent(sentence, ann_m)
+    ss = _Sent(sentence, ann_m, object_token_classes(objects, kb))
     triggers = _triggers(ss, lex)
     live = [tr for tr in triggers if not tr.suppressed]
     if not live:
         return
     live_idx = {tr.i for tr in live}
-    seen_ids: set[str] = set()
+    coded: list[tuple[_Trigger, _Args, tuple[Entity, ...], tuple[Entity, ...]]] = []
     for tr in live:
         p = tr.pattern
         args = _verb_args(ss, tr, lex) if p.pos == "verb" else _noun_args(ss, tr, lex)
@@ -767,8 +782,13 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             args.recipient = [m for m in inner_args.recipient if id(m) not in ids]
         actor = _entities(args.actor)
         recipient = _entities(args.recipient)
-        if not actor and not recipient:
-            continue
+        if actor or recipient:
+            coded.append((tr, args, actor, recipient))
+    # objects go to the events actually coded (a dropped trigger's pass to its governor)
+    owned = assign_objects(sentence, [c[0].i for c in coded], objects)
+    seen_ids: set[str] = set()
+    for tr, args, actor, recipient in coded:
+        p = tr.pattern
         etype, mode, cameo, ctx = _refine(ss, tr, ont)
         for c in ss.children[tr.i]:  # "military cooperation", "economic sanctions"
             lem = ss.toks[c].lemma.lower()
@@ -787,12 +807,24 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
                 sub -= set(ss.subtree(other))
         sub |= {tr.i}
         by_name: dict[tuple[str, str], EventObject] = {}
-        for o in objects:  # one object per system ("IED" and "VBIED" are one class)
-            if o.token_start in sub or (o.token_end - 1) in sub:
-                by_name.setdefault((o.object.name, o.object.kb_key), o.object)
+        for o in owned.get(tr.i, ()):  # one object per system ("IED", "VBIED": one class)
+            by_name.setdefault((o.object.name, o.object.kb_key), o.object)
         objs = tuple(by_name.values())
         place: Place | None = next((pl.place for pl in places if pl.token_start in sub), None)
-        if objs and etype in ("COOPERATE", "AID"):
+        # arms purchases and transfers: buyer, seller and system (detente.transfers)
+        role = p.transfer
+        if not role and tr.content and etype in APPROVAL_TYPES | {"AGREE"}:
+            role = tr.content[0].pattern.transfer
+        deal = code_transfer(role, event=p.event if p.transfer else etype, actor=actor,
+                             recipient=recipient, objects=objs, kb=kb) if role and objs else None
+        if deal is not None:
+            actor, recipient = deal.actor, deal.recipient
+            if etype == "AGREE":
+                cameo = _TRANSFER_INTENT.get(deal.event, cameo)
+            else:
+                etype, mode, cameo = deal.event, "", deal.cameo
+            ctx = [c for c in ctx if c != "economic"] + ["military"] * ("military" not in ctx)
+        elif objs and etype in ("COOPERATE", "AID") and arms_objects(objs, kb):
             if "military" not in ctx:
                 ctx.append("military")
             cameo = _MILITARY_CAMEO.get(cameo, cameo)
@@ -810,7 +842,8 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             cameo = "124" if yield_ else "120"
             neg = False
         if fut and etype in FUTURE_AS_AGREE:
-            cameo = _INTENT_CAMEO.get(etype, "030")
+            cameo = (_TRANSFER_INTENT.get(etype) if "military" in ctx else None) or \
+                _INTENT_CAMEO.get(etype, "030")
             etype, mode = "AGREE", ""
         if cameo not in ont.cameo:
             cameo = p.cameo

@@ -34,6 +34,8 @@ def entity_dict(e: Entity) -> dict[str, Any]:
         d["cameo_code"] = e.cameo
     if e.kb_key:
         d["kb_key"] = e.kb_key
+    if e.inferred:
+        d["inferred"] = True
     if e.start >= 0:
         d["start"] = e.start
         d["end"] = e.end

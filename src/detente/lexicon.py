@@ -5,11 +5,14 @@ Knowledge files (packaged under ``data/lexicon/``, user directories may add more
 ``event-verbs`` (``verbs.yaml``)
     ``lemma`` (verb lemma) plus optional constraints: ``particle`` (a phrasal particle,
     "kick *out*"), ``prep`` (a preposition attached to the verb, "call *on*", "meet
-    *with*"), ``object`` (lemmas of the direct object, "impose *sanctions*"). Each names
+    *with*"), ``object`` (lemmas of the direct object, "impose *sanctions*"; ``@weapon``,
+    ``@platform`` or ``@programme``: an object of that class, "ordered *F-35s*"). Each names
     ``event`` (PLOVER type), optional ``mode`` and ``context``, and ``cameo`` (a CAMEO code
     string). ``recipient`` lists where the recipient is read, in order: ``dobj``,
     ``dative`` or a preposition ("with", "to", "against", "from"...). ``reverse: true``
-    swaps actor and recipient ("host": the guest is PLOVER's actor).
+    swaps actor and recipient ("host": the guest is PLOVER's actor). ``transfer`` (``buy``,
+    ``sell``, ``give``, ``receive``) marks an arms-transfer verb or noun
+    (:mod:`detente.transfers`).
 ``event-nouns`` (``nouns.yaml``)
     ``lemma`` (noun lemma), optional ``prep`` (required preposition child: "talks
     *with*"), ``modifier`` (required compound/amod lemmas: "*air* strike"), and the same
@@ -35,6 +38,7 @@ from typing import Any
 
 from .errors import KnowledgeError
 from .knowledge import DataFile, FieldSpec, find_files, read_data_file
+from .objects import OBJECT_CLASSES
 from .ontology import Ontology
 
 _EVENT_FIELDS = {
@@ -46,6 +50,7 @@ _EVENT_FIELDS = {
     "recipient": FieldSpec(list, item=str),
     "reverse": FieldSpec(bool),
     "note": FieldSpec(str),
+    "transfer": FieldSpec(str, choices=frozenset({"buy", "sell", "give", "receive"})),
 }
 VERBS_SCHEMA = {
     **_EVENT_FIELDS,
@@ -90,6 +95,9 @@ class Pattern:
     modifiers: frozenset[str] = frozenset()
     recipient: tuple[str, ...] = ()
     reverse: bool = False
+    transfer: str = ""
+    """Arms-transfer role (``buy``, ``sell``, ``give``, ``receive``): see
+    :mod:`detente.transfers`."""
 
     @property
     def specificity(self) -> int:
@@ -133,6 +141,10 @@ def _check_event(f: DataFile, e: dict[str, Any], onto: Ontology) -> None:
     for c in e.get("context") or ():
         if c not in onto.contexts:
             raise KnowledgeError(f.path, key, f"unknown PLOVER context {c!r}")
+    for o in e.get("object") or ():
+        if o.startswith("@") and o[1:] not in OBJECT_CLASSES:
+            raise KnowledgeError(f.path, key, f"object class {o!r} is not one of "
+                                 f"{sorted('@' + c for c in OBJECT_CLASSES)}")
     if " " in e["lemma"].strip():
         raise KnowledgeError(f.path, key, "lemma must be one word; put particles, "
                              "prepositions and objects in their own fields")
@@ -148,6 +160,7 @@ def _pattern(f: DataFile, e: dict[str, Any], pos: str) -> Pattern:
         modifiers=frozenset(m.lower() for m in e.get("modifier") or ()),
         recipient=tuple(r.lower() for r in e.get("recipient") or ()),
         reverse=bool(e.get("reverse")),
+        transfer=e.get("transfer") or "",
     )
 
 

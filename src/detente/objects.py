@@ -192,7 +192,8 @@ NOT_THE_OBJECT_HEADS = frozenset({
     "dealers", "smuggler", "smugglers", "expert", "experts", "inspector", "inspectors",
     "school", "museum", "company", "companies", "firm", "firms", "workshop", "workshops",
     "base", "bases", "range", "ranges", "battery", "batteries", "regiment", "brigade",
-    "battalion", "squadron", "division", "corps", "command",
+    "battalion", "squadron", "division", "corps", "command", "depot", "depots", "dump",
+    "dumps", "warehouse", "warehouses",
 })
 """Nouns a class word may modify without being the object itself ("weapons caches",
 "mortar teams", "drone factory", "artillery regiment"): such a class word is no mention."""
@@ -261,6 +262,99 @@ def object_mentions(sent: Sentence, text: str, units: Sequence[Any],
 
 def object_entry(kb: ActorKB, obj: EventObject) -> ObjectEntry | None:
     """The knowledge entry an event object came from (by its ``kb_key``), if loaded."""
+    objects = getattr(kb, "objects", None)
+    if not objects or not obj.kb_key:
+        return None
     _tag, _sep, key = obj.kb_key.partition(":")
-    entry = kb.objects.get(key)
+    entry = objects.get(key)
     return entry if entry is not None and entry.kb_key == obj.kb_key else None
+
+
+# -- attaching objects to events -------------------------------------------------------
+
+_CLAUSE_UP = frozenset({"xcomp", "advcl", "acl", "relcl", "pcomp", "prep", "pobj", "dobj",
+                        "nsubj", "nsubjpass", "npadvmod", "appos"})
+"""Dependencies a clause may be climbed through when looking for an orphan object's event
+("used HIMARS to strike", "the S-400 that Turkey bought"); never ccomp, parataxis or
+conj: another statement is another event."""
+
+
+def _mention_head(sent: Sentence, start: int, end: int) -> int:
+    toks = sent.tokens
+    for k in range(end - 1, start - 1, -1):
+        if not start <= toks[k].head < end or toks[k].head == k:
+            return k
+    return end - 1
+
+
+def assign_objects(sent: Sentence, triggers: Sequence[int],
+                   objects: Sequence[ObjectMention]) -> dict[int, list[ObjectMention]]:
+    """Which event (trigger token) each object of the sentence belongs to.
+
+    An object belongs to the nearest trigger among its own ancestors (the innermost event
+    whose phrase holds it: "the purchase of the S-400", "fired Kinzhal missiles"). An
+    object outside every trigger's phrase goes to the trigger nearest to it below the
+    first ancestor that has one, climbing only through arguments and subordinate
+    clauses (:data:`_CLAUSE_UP`); an object that reaches none stays unattached.
+    """
+    toks = sent.tokens
+    n = len(toks)
+    live = set(triggers)
+    out: dict[int, list[ObjectMention]] = {}
+    if not live:
+        return out
+    children: list[list[int]] = [[] for _ in range(n)]
+    for t in toks:
+        if t.head != t.i and 0 <= t.head < n:
+            children[t.head].append(t.i)
+
+    def below(i: int) -> list[int]:
+        found, stack = [], [i]
+        while stack:
+            j = stack.pop()
+            if j in live:
+                found.append(j)
+            stack.extend(children[j])
+        return found
+
+    for m in objects:
+        head = _mention_head(sent, m.token_start, m.token_end)
+        owner = -1
+        cur, hops = head, 0
+        while hops <= n:  # own ancestors (inclusive)
+            if cur in live:
+                owner = cur
+                break
+            nxt = toks[cur].head
+            if nxt == cur or not 0 <= nxt < n:
+                break
+            cur, hops = nxt, hops + 1
+        if owner < 0:  # orphan: look down from the ancestors, within the clause
+            cur = head
+            for _ in range(8):
+                cands = below(cur)
+                if cands:
+                    owner = min(cands, key=lambda c: (abs(c - head), c))
+                    break
+                t = toks[cur]
+                if t.head == cur or not 0 <= t.head < n:
+                    break
+                if t.pos in ("VERB", "AUX") and t.dep not in _CLAUSE_UP:
+                    break
+                cur = t.head
+        if owner >= 0:
+            out.setdefault(owner, []).append(m)
+    return out
+
+
+def object_token_classes(objects: Sequence[ObjectMention], kb: Any) -> dict[int, str]:
+    """Token index -> ``@class`` of the object mention covering it (for lexicon patterns
+    whose object is a class: ``object: ['@weapon', '@platform']``)."""
+    akb = getattr(kb, "actors", kb)
+    out: dict[int, str] = {}
+    for m in objects:
+        entry = object_entry(akb, m.object)
+        if entry is not None and entry.cls:
+            for k in range(m.token_start, m.token_end):
+                out[k] = "@" + entry.cls
+    return out

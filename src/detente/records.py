@@ -149,6 +149,16 @@ class Entity:
     end: int = -1
     """Character offsets of the surface text in the article; -1 when not from text."""
 
+    @property
+    def inferred(self) -> bool:
+        """Not named in the text but inferred (an arms seller from the system's origin):
+        its ``kb_key`` is ``inferred:<the knowledge entry it was inferred from>``."""
+        return self.kb_key.startswith(INFERRED_PREFIX)
+
+
+INFERRED_PREFIX = "inferred:"
+"""``kb_key`` prefix of an entity inferred rather than read from the text."""
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
