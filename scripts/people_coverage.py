@@ -49,7 +49,11 @@ ROLES = ("HOS", "HOG", "FM", "DM")
 ROLE_NAMES = {"HOS": "head of state", "HOG": "head of government", "FM": "foreign minister",
               "DM": "defence minister"}
 
-NOT_APPLICABLE = {("ISL", "DM"): "Iceland has no armed forces and no defence minister"}
+NOT_APPLICABLE = {
+    ("ISL", "DM"): "Iceland has no armed forces and no defence minister",
+    ("MLT", "DM"): "Malta has no defence minister; its armed forces answer to the home affairs "
+                   "minister",
+}
 """Country and office pairs outside the measure, with the reason."""
 
 ORG_OFFICES: dict[str, tuple[str, date]] = {
