@@ -57,6 +57,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -140,8 +141,10 @@ def fold(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def norm(text: str) -> str:
-    """The lookup key of a surface string: :func:`fold` then lower case."""
+    """The lookup key of a surface string: :func:`fold` then lower case (memoised: the
+    actors stage asks for the same words over and over)."""
     return fold(text).lower()
 
 
@@ -287,6 +290,8 @@ class ActorKB:
     """Emitted code (ISO3) -> entry key of the country, for building entities by code."""
     max_tokens: int = MAX_PHRASE_TOKENS
     _sorted_keys: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _prefix_memo: dict[str, bool] = field(default_factory=dict, init=False, repr=False,
+                                          compare=False)
     """The phrase keys in sorted order, for :meth:`has_prefix` (derived, not given)."""
 
     def __post_init__(self) -> None:
@@ -304,14 +309,21 @@ class ActorKB:
         """Whether some phrase key starts with the normalised string ``key``.
 
         Lets a lookup stop growing a token span as soon as no phrase can match it (a
-        binary search over the sorted keys).
+        binary search over the sorted keys, memoised for frequent words).
         """
-        keys = self._sorted_keys
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i].startswith(key):
-            return True
-        # str.lower gives a word-final sigma its final form, which a longer span would not
-        return key.endswith("\u03c2") and self.has_prefix(key[:-1] + "\u03c3")
+        memo = self._prefix_memo
+        found = memo.get(key)
+        if found is None:
+            keys = self._sorted_keys
+            i = bisect_left(keys, key)
+            found = i < len(keys) and keys[i].startswith(key)
+            if not found and key.endswith("\u03c2"):
+                # str.lower gives a word-final sigma its final form; a longer span would not
+                found = self.has_prefix(key[:-1] + "\u03c3")
+            if len(memo) >= 1 << 16:
+                memo.clear()
+            memo[key] = found
+        return found
 
     def entry(self, kb_key: str) -> ActorEntry | None:
         return self.entries.get(kb_key)

@@ -150,6 +150,11 @@ def _surface(text: str, toks: tuple[Token, ...], i: int, j: int) -> tuple[int, i
     return start, end, text[start:end]
 
 
+def _model_plural(surf: str) -> bool:
+    """A one-token plural of a model name ("F-35s"), looked up without its "s"."""
+    return surf.endswith("s") and len(surf) > 3 and surf[-2].isdigit()
+
+
 def _lookup_units(sent: Sentence, text: str, kb: ActorKB) -> tuple[list[_Unit], list[_Unit]]:
     """Longest-first dictionary lookup; returns (actor units, object units)."""
     toks = sent.tokens
@@ -173,7 +178,7 @@ def _lookup_units(sent: Sentence, text: str, kb: ActorKB) -> tuple[list[_Unit], 
                 break
             key = norm(surf)
             ok = kb.has_prefix(key)
-            if ok or k == 1:
+            if ok or (k == 1 and _model_plural(surf)):
                 cands.append((k, j, start, end, key))
             if not ok:
                 break
@@ -181,8 +186,7 @@ def _lookup_units(sent: Sentence, text: str, kb: ActorKB) -> tuple[list[_Unit], 
         for k, j, start, end, key in reversed(cands):
             surf = text[start:end]
             hits = kb.lookup(surf, key=key)
-            if not hits and k == 1 and surf.endswith("s") and len(surf) > 3 \
-                    and surf[-2].isdigit():  # plural of a model name: "F-35s"
+            if not hits and k == 1 and _model_plural(surf):
                 hits = tuple(h for h in kb.lookup(surf[:-1]) if h.feature == "object")
             if not hits:
                 continue
