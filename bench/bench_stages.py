@@ -74,29 +74,39 @@ def main() -> None:
     after_parse: list[float] = []
     n_art = n_sent = n_tok = n_ev = 0
 
-    def measure(name: str, fn: Callable[[], Any]) -> Any:
+    def measure(name: str, fn: Callable[..., Any], *args: Any) -> Any:
         w, c = time.perf_counter(), time.process_time()
-        out = fn()
+        out = fn(*args)
         wall[name].append(time.perf_counter() - w)
         cpu[name].append(time.process_time() - c)
         return out
 
+    def read_all(path: Path) -> list[Article]:
+        return [a for a in read([str(path)]) if isinstance(a, Article)]
+
+    def spacy_parse(texts: list[str]) -> int:
+        return sum(len(d) for d in nlp.pipe(texts, batch_size=32))
+
+    def nlp_stage(arts: list[Article]) -> list[ParsedArticle]:
+        return [p for p in parse(arts, nlp=nlp) if isinstance(p, ParsedArticle)]
+
+    def actors_stage(parsed: list[ParsedArticle]) -> list[Any]:
+        return [annotate(p, kb=kb) for p in parsed]
+
+    def events_stage(parsed: list[ParsedArticle], anns: list[Any]) -> list[list[Any]]:
+        return [list(code_events(p, a, kb=kb)) for p, a in zip(parsed, anns, strict=True)]
+
     for rep in range(args.repeat):
-        arts: list[Article] = measure(
-            "ingest", lambda: [a for a in read([str(src)]) if isinstance(a, Article)])
+        arts = measure("ingest", read_all, src)
         texts = [a.text for a in arts]
         if rep % 2:  # alternate which of the two parses runs first
-            parsed = measure("nlp", lambda: [p for p in parse(arts, nlp=nlp)
-                                             if isinstance(p, ParsedArticle)])
-            measure("spacy", lambda: sum(len(d) for d in nlp.pipe(texts, batch_size=32)))
+            parsed = measure("nlp", nlp_stage, arts)
+            measure("spacy", spacy_parse, texts)
         else:
-            n_tok = measure("spacy", lambda: sum(len(d) for d in nlp.pipe(texts,
-                                                                          batch_size=32)))
-            parsed = measure("nlp", lambda: [p for p in parse(arts, nlp=nlp)
-                                             if isinstance(p, ParsedArticle)])
-        anns = measure("actors", lambda: [annotate(p, kb=kb) for p in parsed])
-        events = measure("events", lambda: [list(code_events(p, a, kb=kb))
-                                            for p, a in zip(parsed, anns, strict=True)])
+            n_tok = measure("spacy", spacy_parse, texts)
+            parsed = measure("nlp", nlp_stage, arts)
+        anns = measure("actors", actors_stage, parsed)
+        events = measure("events", events_stage, parsed, anns)
         coded = [CodedArticle(article=p.article, events=tuple(e), sentences=len(p.sentences))
                  for p, e in zip(parsed, events, strict=True)]
         n_art, n_sent = len(coded), sum(c.sentences for c in coded)

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 from conftest import coded, make_article, make_event
-
 from detente.records import Entity, Event, Place, Reject
 from detente.store import DedupBatch, Store
 

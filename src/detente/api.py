@@ -24,6 +24,7 @@ from .records import Annotations, Article, CodedArticle, Event, ParsedArticle, R
 
 if TYPE_CHECKING:
     from .dedup import DedupConfig
+    from .distributed import ParquetSummary
     from .knowledge import Knowledge
     from .petrarch import ImportSummary
     from .store import Store
@@ -292,10 +293,19 @@ def ingest(
     max_chars: int | None = None,
     max_seconds: float | None = None,
     encoding: str | None = None,
+    workers: int = 1,
+    dask: str | None = None,
+    parquet: Path | str | None = None,
 ) -> IngestSummary:
     """Read ``paths`` (files, directories, globs, ``-`` for stdin), code them and store
     articles, events and rejects in ``db``. Idempotent: articles already stored are
     skipped before parsing; a killed run can simply be restarted.
+
+    Coding runs in this process, on ``workers`` local processes (``workers > 1``), or on
+    a Dask cluster (``dask``: a scheduler address, or ``"local"`` for a LocalCluster of
+    ``workers`` processes; ``parquet`` keeps the partitions' Parquet part files there).
+    This process stays the store's one writer, so the stored result is the same either
+    way (:mod:`detente.distributed`).
 
     Each batch is deduplicated against the store (:mod:`detente.dedup`) and written with
     its dedup results in one transaction: a killed run loses at most the batch in flight,
@@ -349,7 +359,11 @@ def ingest(
 
         run_lock = writer_lock(db_path)
 
-    with run_lock:
+    with run_lock, contextlib.ExitStack() as stack:
+        coded_stream = _coder(stack, kb=kb, kb_dirs=kb_dirs, coder=coder, n_process=n_process,
+                              batch_size=batch_size, max_chars=max_chars,
+                              max_seconds=max_seconds, workers=workers, dask=dask,
+                              parquet=parquet)
         with session() as store:
             index = store.article_index(config)
         clusterer = EventClusterer(None, config)
@@ -384,10 +398,7 @@ def ingest(
                     yield it
 
         pending: list[CodedArticle | Reject] = []
-        for done, out in enumerate(code_articles(fresh(), kb=kb, coder=coder,
-                                                 n_process=n_process, batch_size=batch_size,
-                                                 max_chars=max_chars,
-                                                 max_seconds=max_seconds), start=1):
+        for done, out in enumerate(coded_stream(fresh()), start=1):
             pending.append(out)
             if isinstance(out, Reject):
                 summary.rejected += 1
@@ -405,6 +416,73 @@ def ingest(
             write(pending)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def code_to_parquet(
+    paths: Sequence[str | Path],
+    *,
+    out_dir: Path | str,
+    dask: str = "local",
+    workers: int = 2,
+    fmt: str | None = None,
+    date: Date | str | None = None,
+    fields: object | None = None,
+    kb_dirs: Sequence[Path | str] = (),
+    coder: str = DEFAULT_CODER,
+    batch_size: int = 32,
+    max_chars: int | None = None,
+    max_seconds: float | None = None,
+    progress: ProgressFn | None = None,
+) -> ParquetSummary:
+    """Code ``paths`` on a Dask cluster into a Parquet dataset under ``out_dir``
+    (``articles/``, ``events/``, ``rejects/`` part files) without a store. Partitions
+    already written by an earlier run of the same inputs are skipped. No deduplication
+    (it needs the store)."""
+    from . import distributed
+    from .ingest import read
+
+    if not paths:
+        raise UsageError("no input given", hint="detente ingest PATH... (or - for stdin)")
+    kwargs: dict[str, object] = {"fmt": fmt,
+                                 "date": _as_date(date) if date is not None else None}
+    if fields is not None:
+        kwargs["fields"] = fields
+    items = read([str(p) for p in paths], **kwargs)  # type: ignore[arg-type]
+    with distributed.dask_client(dask, workers=workers) as client:
+        options = distributed.CodingOptions(kb_dirs=tuple(str(d) for d in kb_dirs),
+                                            coder=coder, batch_size=batch_size,
+                                            max_chars=max_chars, max_seconds=max_seconds)
+        return distributed.code_to_parquet(items, out_dir, client=client, options=options,
+                                           progress=progress)
+
+
+CodedStream = Callable[[Iterable[Article | Reject]], Iterator[CodedArticle | Reject]]
+
+
+def _coder(stack: contextlib.ExitStack, *, kb: Knowledge, kb_dirs: Sequence[Path | str],
+           coder: str, n_process: int, batch_size: int, max_chars: int | None,
+           max_seconds: float | None, workers: int, dask: str | None,
+           parquet: Path | str | None) -> CodedStream:
+    """The function that codes the ingest stream: in this process, on local worker
+    processes or on a Dask cluster (whose client ``stack`` closes)."""
+    from . import distributed
+
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    if parquet is not None and dask is None:
+        raise UsageError("--parquet needs --dask", hint="add --dask local (or an address)")
+    options = distributed.CodingOptions(kb_dirs=tuple(str(d) for d in kb_dirs), coder=coder,
+                                        batch_size=batch_size, max_chars=max_chars,
+                                        max_seconds=max_seconds)
+    if dask is not None:
+        client = stack.enter_context(distributed.dask_client(dask, workers=workers))
+        return lambda items: distributed.code_dask(items, client=client, options=options,
+                                                   part_dir=parquet)
+    if workers > 1:
+        return lambda items: distributed.code_parallel(items, workers=workers, options=options)
+    return lambda items: code_articles(items, kb=kb, coder=coder, n_process=n_process,
+                                       batch_size=batch_size, max_chars=max_chars,
+                                       max_seconds=max_seconds)
 
 
 WRITER_LOCK_TIMEOUT = 600.0

@@ -191,15 +191,41 @@ def ingest(
     max_seconds: MaxSecondsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    workers: Annotated[int, typer.Option(
+        help="Code on this many local worker processes (with --dask local: the "
+             "LocalCluster's workers).")] = 1,
+    dask: Annotated[str | None, typer.Option(
+        help="Code on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' "
+             "for a LocalCluster of --workers processes (needs the dask extra).")] = None,
+    parquet: Annotated[Path | None, typer.Option(
+        help="With --dask: keep the Parquet part files (articles/, events/, rejects/) in "
+             "this directory, which the workers must be able to write.")] = None,
+    parquet_only: Annotated[bool, typer.Option(
+        "--parquet-only", help="With --dask and --parquet: write the Parquet dataset only, "
+                               "no store; a rerun codes only missing partitions.")] = False,
 ) -> None:
     """Read articles, code them and store articles, events and rejects in the store.
 
     Idempotent: articles already in the store are skipped, so a killed run is resumed by
-    running the same command again.
+    running the same command again (also with --workers or --dask).
     """
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     fields = _fields(id_field, date_field, title_field, text_field, url_field)
+    if parquet_only:
+        if dask is None or parquet is None:
+            raise UsageError("--parquet-only needs --dask and --parquet DIR")
+        parts = api.code_to_parquet(inputs, out_dir=parquet, dask=dask, workers=workers,
+                                    fmt=fmt, date=_date(date, "--date"), fields=fields,
+                                    kb_dirs=kb or (), coder=coder)
+        if as_json:
+            out.print_json(json.dumps(parts.to_dict()))
+            return
+        out.print(f"{parts.partitions} partitions written to {parquet} ({parts.skipped} "
+                  f"already complete): {parts.articles} articles, {parts.events} events, "
+                  f"{parts.rejected} rejected, {parts.sentences} sentences in "
+                  f"{parts.seconds:.1f} s")
+        return
     show = not quiet and not as_json and err.is_terminal
     with Progress(SpinnerColumn(), TextColumn("[bold]ingest"), BarColumn(),
                   TextColumn("{task.completed} articles · {task.fields[events]} events · "
@@ -215,7 +241,8 @@ def ingest(
                              kb_dirs=kb or (), coder=coder, progress=progress,
                              dedup=_dedup_config(window, near_threshold),
                              encoding=encoding, max_bytes=max_bytes, max_chars=max_chars,
-                             max_seconds=max_seconds)
+                             max_seconds=max_seconds, workers=workers, dask=dask,
+                             parquet=parquet)
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
         return

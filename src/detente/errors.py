@@ -12,6 +12,7 @@ fields as JSON. Codes are grouped by stage:
 - E5xx usage (bad options, unknown names)
 - E6xx evaluation data
 - E7xx HTTP API (limits, authentication, routing, validation)
+- E8xx scale-out (worker processes, Dask)
 """
 
 from __future__ import annotations
@@ -331,3 +332,30 @@ class WebExtraMissing(DetenteError):
     code = "E715"
     http_status = 500
     default_hint = "install the web extra: pip install 'detente[web]'"
+
+
+# -- scale-out (local worker processes, Dask) ----------------------------------------
+
+
+class ScaleError(DetenteError):
+    """Coding on worker processes or a Dask cluster failed."""
+
+    code = "E800"
+    http_status = 500
+
+
+class DaskMissing(ScaleError):
+    code = "E801"
+    default_hint = "install the dask extra: pip install 'detente[dask]'"
+
+
+class WorkerFailed(ScaleError):
+    code = "E802"
+    default_hint = ("a worker process died (out of memory?); rerun the same command: "
+                    "articles already stored are skipped")
+
+
+class PartMissing(ScaleError):
+    code = "E803"
+    default_hint = ("the Parquet part directory must be on a file system that the Dask "
+                    "workers and this machine share (--parquet DIR)")

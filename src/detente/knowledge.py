@@ -67,11 +67,6 @@ class DataFile:
     entries: tuple[dict[str, Any], ...]
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (about 10x faster), else the pure
-Python one; both accept the same documents."""
-
-
 def _label(path: Path) -> str:
     try:
         return str(path.relative_to(DATA_DIR))
