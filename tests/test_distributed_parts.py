@@ -12,7 +12,7 @@ import pytest
 
 from conftest import coded, make_article, make_event
 from detente import api, distributed
-from detente.errors import DaskMissing, PartMissing, UsageError, WorkerFailed
+from detente.errors import DaskMissing, PartMissing, ScaleError, UsageError, WorkerFailed
 from detente.records import Article, CodedArticle, Entity, Reject
 
 
@@ -84,6 +84,14 @@ def test_distributed_dask_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DaskMissing) as info, distributed.dask_client("local"):
         pass
     assert "pip install 'detente[dask]'" in info.value.hint
+
+
+@pytest.mark.dask
+def test_distributed_unreachable_scheduler() -> None:
+    with pytest.raises(ScaleError) as info, \
+            distributed.dask_client("tcp://127.0.0.1:9", connect_timeout=2):
+        pass
+    assert info.value.code == "E800" and info.value.fields["address"] == "tcp://127.0.0.1:9"
 
 
 @pytest.mark.parametrize("kwargs", [{"workers": 0}, {"parquet": "out"}])

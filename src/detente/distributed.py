@@ -50,7 +50,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DaskMissing, PartMissing, UsageError, WorkerFailed
+from .errors import DaskMissing, PartMissing, ScaleError, UsageError, WorkerFailed
 from .records import Article, CodedArticle, Reject
 
 if TYPE_CHECKING:
@@ -191,7 +191,8 @@ def _require_dask() -> None:
 
 
 @contextlib.contextmanager
-def dask_client(address: str, *, workers: int = 2) -> Iterator[Client]:
+def dask_client(address: str, *, workers: int = 2,
+                connect_timeout: float = 30.0) -> Iterator[Client]:
     """A Dask client: ``address`` is a scheduler (``tcp://host:8786``) or ``local`` for a
     ``LocalCluster`` of ``workers`` single-threaded processes, closed on exit."""
     _require_dask()
@@ -207,7 +208,14 @@ def dask_client(address: str, *, workers: int = 2) -> Iterator[Client]:
                 Client(cluster) as client:
             yield client
     else:
-        with Client(address) as client:
+        try:
+            client = Client(address, timeout=connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ScaleError(f"cannot reach the Dask scheduler at {address}: {exc}",
+                             hint="start it (dask scheduler) or check the address; "
+                                  "--dask local starts a cluster on this machine",
+                             address=address) from exc
+        with client:
             yield client
 
 
