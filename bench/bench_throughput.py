@@ -1,0 +1,129 @@
+"""Benchmark: end-to-end throughput and peak memory, next to spaCy's own parse.
+
+Usage::
+
+    python bench/bench_throughput.py [--articles 2000] [--repeat 3] [--workers 1]
+                                     [--data ../shared/data]
+
+Data: the benchmark corpus (``bench/corpus.py``), written once to a JSONL file.
+
+Each repeat runs two measures, each in a fresh process (so peak memory is its own), in an
+order that alternates between repeats:
+
+- ``spacy``: the texts exactly as ``detente ingest`` reads them (read before timing), parsed
+  by ``nlp.pipe(texts, batch_size=32)`` with the components detente loads
+  (``detente.nlp.load_model``); with ``--workers N`` spaCy's own ``n_process=N``. This is
+  the practical limit: detente cannot be faster than its parser.
+- ``detente``: ``detente.ingest`` of the JSONL file into a fresh DuckDB store (read, skip
+  stored, parse, actors, events, dedup, batched writes), with ``workers=N``.
+
+Model and knowledge are loaded before the clock starts in both (with ``--workers N > 1``
+the worker processes load them inside the measured time, spaCy's forked ones do not).
+Printed: wall seconds median [min-max], articles/s, sentences/s, events/s and the peak
+resident memory of the process tree (sampled every 0.2 s); then, per repeat, the ratio of
+detente's throughput to spaCy's (target >= 0.85) and to the 0.7 stories/s of PETRARCH2 +
+CoreNLP that the speed issue quotes (target >= 100).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import PETRARCH2_STORIES_PER_S, alternate, footer, header, run_child, spread
+from corpus import RECIPE, default_data, write_corpus
+
+
+def child(measure: str, corpus: Path, workers: int, tmp: Path) -> dict[str, object]:
+    from detente import api
+    from detente.ingest import read
+    from detente.nlp import load_model
+    from detente.records import Article
+
+    nlp = load_model()
+    api.knowledge()
+    out: dict[str, object] = {"measure": measure}
+    if measure == "spacy":
+        texts = [a.text for a in read([str(corpus)]) if isinstance(a, Article)]
+        t, c = time.perf_counter(), time.process_time()
+        tokens = sentences = 0
+        for doc in nlp.pipe(texts, batch_size=32, n_process=workers):
+            tokens += len(doc)
+            sentences += sum(1 for _ in doc.sents)
+        out.update(seconds=time.perf_counter() - t, cpu=time.process_time() - c,
+                   articles=len(texts), sentences=sentences, tokens=tokens, events=0)
+    else:
+        t, c = time.perf_counter(), time.process_time()
+        summary = api.ingest([str(corpus)], db=tmp / f"e2e-{time.time_ns()}.duckdb",
+                             workers=workers)
+        out.update(seconds=time.perf_counter() - t, cpu=time.process_time() - c,
+                   articles=summary.articles, sentences=summary.sentences,
+                   events=summary.events, rejected=summary.rejected)
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--child", nargs=3, metavar=("MEASURE", "CORPUS", "TMP"),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        measure, corpus, tmp = args.child
+        print(json.dumps(child(measure, Path(corpus), args.workers, Path(tmp))))
+        return
+
+    tmp = Path(tempfile.mkdtemp(prefix="detente-bench-"))
+    corpus = write_corpus(tmp / "corpus.jsonl", args.articles, data=args.data or default_data())
+    header("end-to-end throughput next to spaCy's parse",
+           f"{args.articles} articles, {RECIPE}; workers {args.workers}")
+    runs: dict[str, list[dict[str, object]]] = {"spacy": [], "detente": []}
+    ratio: list[float] = []
+    for rep in range(args.repeat):
+        got = {}
+        for m in alternate(("spacy", "detente"), rep):
+            got[m] = run_child(Path(__file__), ["--workers", str(args.workers), "--child", m,
+                                                str(corpus), str(tmp)], sample=True)
+            runs[m].append(got[m])
+            print(f"repeat {rep + 1} {m}: {float(got[m]['seconds']):.1f} s", file=sys.stderr)
+        ratio.append(float(got["spacy"]["seconds"]) / float(got["detente"]["seconds"]))
+
+    n_art = int(runs["spacy"][0]["articles"])
+    n_sent = int(runs["spacy"][0]["sentences"])
+    n_tok = int(runs["spacy"][0]["tokens"])
+    n_ev = int(runs["detente"][0]["events"])
+    print(f"\nper run: {n_art} articles, {n_sent} sentences (spaCy's), {n_tok} tokens, "
+          f"{n_ev} events; {args.repeat} repeats; median [min-max]")
+    print(f"{'measure':<8} {'wall s':>24} {'cpu s':>8} {'articles/s':>11} {'sentences/s':>12} "
+          f"{'tokens/s':>9} {'events/s':>9} {'peak RSS MB':>12}")
+    for m, rs in runs.items():
+        secs = [float(r["seconds"]) for r in rs]
+        med = sorted(secs)[len(secs) // 2]
+        cpu = sorted(float(r["cpu"]) for r in rs)[len(rs) // 2]
+        peak = max(float(r["peak_rss_mb"]) for r in rs)
+        print(f"{m:<8} {spread(secs):>24} {cpu:>8.1f} {n_art / med:>11.2f} "
+              f"{n_sent / med:>12.1f} {n_tok / med:>9.0f} "
+              f"{(n_ev / med if m == 'detente' else 0):>9.1f} {peak:>12.0f}")
+    print("sentences/s of both rows use spaCy's sentence count; detente stored "
+          f"{int(runs['detente'][0]['sentences'])} non-empty sentences, "
+          f"{int(runs['detente'][0]['articles'])} articles, "
+          f"{int(runs['detente'][0].get('rejected', 0))} rejects")
+    print(f"ratio detente / spaCy throughput, per repeat: {spread(ratio)} (target >= 0.85)")
+    e2e = [n_art / float(r["seconds"]) for r in runs["detente"]]
+    print(f"ratio detente articles/s / PETRARCH2+CoreNLP {PETRARCH2_STORIES_PER_S} stories/s "
+          f"(quoted, not measured): {spread([x / PETRARCH2_STORIES_PER_S for x in e2e], '{:.0f}')}"
+          " (target >= 100)")
+    footer()
+
+
+if __name__ == "__main__":
+    main()
