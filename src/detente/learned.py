@@ -24,7 +24,9 @@ types of the current manual.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .errors import KnowledgeError, ModelNotFound
-from .records import Sentence, Token
+from .records import Entity, Event, Sentence, Token
 
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "models"
 DEFAULT_MODEL = "plover_root"
@@ -255,18 +257,6 @@ class LearnedModel:
         return probs
 
 
-CODER_MODELS: dict[str, str] = {}
-"""Learned coders (by name in :data:`detente.events.CODERS`) and the artefact they use."""
-
-
-def eval_models(coder: str) -> Any:
-    """The fold-model selector ``detente eval`` uses for ``coder``, or ``None`` for a coder
-    with no learned part."""
-    if coder not in CODER_MODELS:
-        return None
-    return None
-
-
 def _bad(path: Path, problem: str) -> KnowledgeError:
     return KnowledgeError(str(path), "(model)", problem)
 
@@ -421,3 +411,246 @@ def ensemble_proba(
     hashed = np.stack([m.proba_array(s) for s in sentences])
     emb = h.proba(embed([s.text for s in sentences], encoder=encoder))
     return (1.0 - weight) * hashed + weight * emb
+
+
+# -- the event-type models of the learned and combined coders ------------------------
+
+EVENT_FEATURE_VERSION = 2
+"""Version of :func:`sentence_base_features` + :func:`event_features`; an artefact
+trained with another version refuses to load."""
+
+CODER_MODELS: dict[str, str] = {"learned-1": "plover_learned", "combined-1": "plover_combined"}
+"""Learned coders (by name in :data:`detente.events.CODERS`) and the artefact each uses."""
+
+
+def sentence_base_features(sentence: Sentence) -> list[str]:
+    """Features of the whole sentence, shared by all its candidate events."""
+    return sentence_features(sentence)
+
+
+def _token_range(sentence: Sentence, entities: tuple[Entity, ...]) -> tuple[int, int] | None:
+    for e in entities:
+        if e.start < 0:
+            continue
+        idx = [t.i for t in sentence.tokens if t.start < e.end and t.end > e.start]
+        if idx:
+            return idx[0], idx[-1] + 1
+    return None
+
+
+def _governor_path(sentence: Sentence, rng: tuple[int, int]) -> list[str]:
+    toks = sentence.tokens
+    n = len(toks)
+    s, e = rng
+    inside = range(s, e)
+    head = next((i for i in inside if toks[i].head not in inside or toks[i].head == i), s)
+    out = [f"dep:{toks[head].dep}"]
+    g, path, steps = toks[head].head, toks[head].dep, 0
+    while 0 <= g < n and steps < 4:
+        gt = toks[g]
+        if gt.pos in {"VERB", "AUX"} or gt.dep == "ROOT":
+            out.append(f"v:{_norm(gt)}|{path}")
+            out.append(f"v:{_norm(gt)}")
+            break
+        if gt.dep == "prep":
+            path = "prep_" + _norm(gt)
+        elif gt.pos in {"NOUN", "PROPN"}:
+            out.append(f"n:{_norm(gt)}|{path}")
+        if gt.head == g:
+            break
+        g = gt.head
+        steps += 1
+    return out
+
+
+def event_features(sentence: Sentence, event: Event, *, fallback: bool = False,
+                   rules: bool = True) -> list[str]:
+    """Features of one candidate event: its trigger, its arguments (sectors, resolved or
+    not, the words governing them), its factuality and, with ``rules``, the rule coder's
+    type and CAMEO code."""
+    toks = sentence.tokens
+    trig = next((t for t in toks if t.start == event.evidence.trigger_start), None)
+    feats: list[str] = []
+    if trig is not None:
+        lem = _norm(trig)
+        feats += ["T:" + lem, "Tpos:" + trig.pos, "Tdep:" + trig.dep]
+        if 0 <= trig.head < len(toks) and trig.head != trig.i:
+            feats.append("Th:" + _norm(toks[trig.head]) + "|" + trig.dep)
+        for c in toks:
+            if c.head == trig.i and c.i != trig.i and c.dep in ("neg", "prt", "aux", "dobj"):
+                feats.append("Tc:" + lem + "|" + c.dep + "|" + _norm(c))
+    else:
+        lem = event.evidence.trigger.lower()
+    if fallback:
+        feats.append("FB")
+    elif rules:
+        rt, code = event.event_type, event.cameo
+        feats += ["R:" + rt, "Rc:" + code[:3], "Rr:" + code[:2], "RT:" + lem + "|" + rt]
+        feats += ["Rm:" + rt + "|" + m for m in event.mode]
+    f = event.factuality
+    for flag, on in (("neg", f.negated), ("hyp", f.hypothetical), ("fut", f.future),
+                     ("hist", f.historical)):
+        if on:
+            feats.append("F:" + flag)
+            feats.append("F:" + flag + "|" + lem)
+    for role, ents in (("A", event.actor), ("R", event.recipient)):
+        if not ents:
+            feats.append(role + ":none")
+            continue
+        if len(ents) > 1:
+            feats.append(role + ":many")
+        for e in ents[:2]:
+            if not e.code and not e.sector:
+                feats.append(role + ":open")
+            else:
+                feats.append(role + ":res")
+                if e.sector:
+                    feats.append(role + "s:" + e.sector)
+                    feats.append(role + "s:" + e.sector + "|" + lem)
+                else:
+                    feats.append(role + "s:-")
+        rng = _token_range(sentence, ents)
+        if rng is not None:
+            feats += [role + p for p in _governor_path(sentence, rng)]
+    return list(dict.fromkeys(feats))
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def text_key(text: str) -> str:
+    """The key of a text in an artefact's fold table: sha256 of the whitespace-normalised
+    text, 16 hex digits (the table holds no text)."""
+    norm = _SPACE.sub(" ", text).strip()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class EventModel:
+    """Softmax regression over hashed features (one artefact or one fold of it)."""
+
+    labels: tuple[str, ...]
+    index: Mapping[int, int]
+    """Hashed feature id -> row of :attr:`weights`."""
+    weights: np.ndarray
+    bias: np.ndarray
+    temperature: float = 1.0
+    """Calibration: logits are divided by it (fitted on cross-validated predictions)."""
+    bits: int = HASH_BITS
+    name: str = ""
+
+    def hashes(self, feats: Iterable[str]) -> list[int]:
+        mask = (1 << self.bits) - 1
+        return [zlib.crc32(f.encode("utf-8")) & mask for f in feats]
+
+    def logits(self, hashes: Iterable[int]) -> np.ndarray:
+        idx = self.index
+        rows = [idx[h] for h in dict.fromkeys(hashes) if h in idx]
+        z = self.bias.astype(np.float64)
+        if rows:
+            z = z + self.weights[rows].sum(axis=0, dtype=np.float64)
+        return z
+
+    def proba(self, hashes: Iterable[int]) -> dict[str, float]:
+        """Calibrated probability of each label."""
+        z = self.logits(hashes) / self.temperature
+        z = np.exp(z - z.max())
+        p = z / z.sum()
+        return {lab: float(x) for lab, x in zip(self.labels, p, strict=True)}
+
+
+def _event_model(labels: Sequence[str], keys: np.ndarray, weights: np.ndarray,
+                 bias: np.ndarray, *, temperature: float, bits: int, name: str) -> EventModel:
+    index = {int(k): i for i, k in enumerate(keys.tolist())}
+    return EventModel(labels=tuple(labels), index=index,
+                      weights=np.ascontiguousarray(weights, dtype=np.float32),
+                      bias=bias.astype(np.float32), temperature=float(temperature), bits=bits,
+                      name=name)
+
+
+def _read_artefact(name: str, directory: str | None) -> tuple[dict[str, Any], Any]:
+    base = Path(directory) if directory else MODEL_DIR
+    npz, meta_path = base / f"{name}.npz", base / f"{name}.meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        data = np.load(npz, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ModelNotFound(f"cannot read learned model {name!r}: {exc}",
+                            hint="reinstall detente, or retrain with "
+                                 "scripts/train_learned.py") from exc
+    if meta.get("feature_version") != EVENT_FEATURE_VERSION:
+        raise _bad(npz, f"feature version {meta.get('feature_version')} != "
+                        f"{EVENT_FEATURE_VERSION}; retrain with scripts/train_learned.py")
+    return meta, data
+
+
+def _model_part(meta: Mapping[str, Any], data: Any, prefix: str, name: str) -> EventModel:
+    labels = list(meta["labels"])
+    try:
+        keys = data[prefix + "keys"].astype(np.int64)
+        weights = data[prefix + "weights"]
+        bias = data[prefix + "bias"]
+    except KeyError as exc:
+        raise _bad(MODEL_DIR / f"{name}.npz", f"missing array {exc}") from exc
+    if weights.shape != (len(keys), len(labels)) or bias.shape != (len(labels),):
+        raise _bad(MODEL_DIR / f"{name}.npz",
+                   f"{prefix or 'full'}: shape mismatch {weights.shape}, {len(labels)} labels")
+    temps = meta.get("temperatures", {})
+    return _event_model(labels, keys, weights, bias, temperature=temps.get(prefix or "full", 1.0),
+                        bits=int(meta.get("hash_bits", HASH_BITS)), name=name)
+
+
+@cache
+def load_event_model(name: str, *, directory: str | None = None) -> EventModel:
+    """The packaged model ``name`` trained on all its training rows (cached per process).
+
+    Raises :class:`~detente.errors.ModelNotFound` when the artefact is missing and
+    :class:`~detente.errors.KnowledgeError` when it is malformed or of another feature
+    version.
+    """
+    meta, data = _read_artefact(name, directory)
+    with data:
+        return _model_part(meta, data, "", name)
+
+
+@dataclass(frozen=True)
+class FoldModels:
+    """The cross-validation fold models of an artefact, chosen per text for evaluation.
+
+    A text listed in the fold table is coded by the model trained without its fold (the
+    near-duplicate cluster it belongs to was held out together); any other text by the
+    full model, which never saw it.
+    """
+
+    full: EventModel
+    folds: tuple[EventModel, ...]
+    table: Mapping[str, int]
+    protocol: str
+
+    def model_for(self, text: str) -> EventModel:
+        k = self.table.get(text_key(text))
+        return self.full if k is None else self.folds[k]
+
+
+@cache
+def load_fold_models(name: str, *, directory: str | None = None) -> FoldModels:
+    """The fold models and fold table of artefact ``name`` (``NAME.folds.json``)."""
+    meta, data = _read_artefact(name, directory)
+    base = Path(directory) if directory else MODEL_DIR
+    try:
+        table = json.loads((base / f"{name}.folds.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelNotFound(f"cannot read the fold table of {name!r}: {exc}") from exc
+    k = int(meta.get("folds", 0))
+    with data:
+        full = _model_part(meta, data, "", name)
+        folds = tuple(_model_part(meta, data, f"fold{i}_", name) for i in range(k))
+    return FoldModels(full=full, folds=folds, table=dict(table["folds"]),
+                      protocol=str(meta.get("protocol", "")))
+
+
+def eval_models(coder: str) -> FoldModels | None:
+    """The fold-model selector ``detente eval`` uses for ``coder``, or ``None`` for a coder
+    with no learned part."""
+    name = CODER_MODELS.get(coder)
+    return None if name is None else load_fold_models(name)

@@ -1,0 +1,261 @@
+"""The learned and combined coders: rule-coder candidates typed by a learned model.
+
+The rule coder (:mod:`detente.events`, ``rules-1``) decides *where* events are and *who*
+takes part; a learned model (:mod:`detente.learned`) decides *what* they are. Per sentence:
+
+1. **Candidates.** The rule coder runs with two relaxations. Noun phrases in argument
+   positions that the actors stage left unresolved ("the Munich regional court",
+   "a convoy") become *open* arguments (:func:`open_mentions`: an entity with the surface
+   text and no code), so an event is not lost because one side is not in the knowledge
+   base. A sentence where no lexicon trigger yields an event gets one **fallback**
+   candidate anchored at its main verb, with the verb's subject as actor and its object
+   (or prepositional object) as recipient.
+2. **Types.** Every candidate gets a probability for each PLOVER root type from a
+   softmax-regression model over hashed features of the sentence and of the candidate
+   (:func:`detente.learned.event_features`: trigger lemma, the rule coder's type and
+   CAMEO code, the verbs governing actor and recipient, their sectors, factuality).
+   The most probable type wins. ``combined-1`` uses the model trained with the rule
+   coder's features; ``learned-1`` one trained on the sentence and argument features
+   alone (the rule coder then only finds events and arguments).
+3. **Codes.** A type the rule coder agrees with keeps the rule's CAMEO code, mode and
+   contexts; another type takes the trigger's own lexicon pattern for that type if it has
+   one, else the type's base CAMEO code (:func:`base_cameo`). ``YIELD`` (the training
+   data's pre-2021 type) becomes ``RETREAT`` for withdrawal verbs and ``CONCEDE`` otherwise.
+4. **Confidence** is the model's probability of the chosen type after temperature scaling
+   fitted on cross-validated predictions (so it is calibrated on held-out rows).
+   Candidates with only open arguments and fallback candidates are kept only when that
+   probability reaches :data:`MIN_OPEN_CONFIDENCE`.
+
+Nothing here is keyed on any gold sentence or article: the features are generic parse
+and lexicon properties, and the models are trained by ``scripts/train_learned.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .events import (
+    FUTURE_AS_AGREE,
+    _code_sentence,
+    _event_id,
+    _Narrative,
+    _Sent,
+    _Trigger,
+)
+from .learned import (
+    RETREAT_LEMMAS,
+    EventModel,
+    event_features,
+    load_event_model,
+    sentence_base_features,
+)
+from .lexicon import Lexicon, Pattern
+from .ontology import Ontology
+from .records import Annotations, Entity, Event, Mention, ParsedArticle, Sentence
+
+OPEN_ENT_TYPES = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"})
+"""spaCy entity labels whose unresolved spans may be open arguments."""
+
+OPEN_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "dative", "attr", "appos",
+                       "conj", "poss", "agent", "oprd"})
+"""Dependency labels of a noun phrase's head that make it an argument candidate."""
+
+OPEN_RULE = "open"
+"""``Mention.rule`` of an open (unresolved) argument."""
+
+MIN_OPEN_CONFIDENCE = 0.0
+"""Calibrated probability a candidate needs when it has only open arguments or is a
+fallback (the default keeps them all; raise it for precision)."""
+
+FALLBACK = Pattern(key="(fallback)", file="(learned)", pos="verb", lemma="",
+                   event="REQUEST", cameo="100",
+                   recipient=("dobj", "dative", "with", "against", "to", "on", "from",
+                              "into", "for", "at", "over"))
+"""The pattern of a fallback candidate. Its provisional type is never reported: the
+model's type replaces it (and the feature set marks the candidate as a fallback)."""
+
+
+def open_mentions(sentence: Sentence, mentions: Sequence[Mention]) -> list[Mention]:
+    """Noun phrases in argument positions that no actor mention covers, as mentions with
+    one uncoded entity (surface text and offsets only)."""
+    toks = sentence.tokens
+    covered: set[int] = set()
+    for m in mentions:
+        covered.update(range(m.token_start, m.token_end))
+    spans = [(c.start, c.end) for c in sentence.noun_chunks]
+    spans += [(e.start, e.end) for e in sentence.entities if e.label in OPEN_ENT_TYPES]
+    out: list[Mention] = []
+    taken: set[int] = set()
+    for a, b in sorted(spans, key=lambda ab: (ab[0], -(ab[1] - ab[0]))):
+        rng = range(a, b)
+        if not rng or covered.intersection(rng) or taken.intersection(rng):
+            continue
+        head = next((i for i in rng if not a <= toks[i].head < b or toks[i].head == i), a)
+        t = toks[head]
+        if t.pos == "PRON" or t.dep not in OPEN_DEPS or t.like_num:
+            continue
+        while a < b and toks[a].pos in ("DET", "PUNCT"):
+            a += 1
+        if a >= b:
+            continue
+        start, end = toks[a].start, toks[b - 1].end
+        text = sentence.text[start - sentence.start:end - sentence.start]
+        ent = Entity(code="", name=text, text=text, start=start, end=end)
+        out.append(Mention(sentence=sentence.index, token_start=a, token_end=b, start=start,
+                           end=end, text=text, entities=(ent,), rule=OPEN_RULE, head=head))
+        taken.update(range(a, b))
+    return out
+
+
+def _main_verb(ss: _Sent) -> int:
+    toks = ss.toks
+    root = next((t.i for t in toks if t.dep == "ROOT"), -1)
+    if root < 0:
+        return -1
+    if toks[root].pos in ("VERB", "AUX"):
+        return root
+    # a nominal root ("Talks between X and Y in Geneva"): the first verb under it
+    for t in toks:
+        if t.pos == "VERB" and t.head == root:
+            return t.i
+    return root
+
+
+def _fallback(ss: _Sent) -> list[_Trigger]:
+    i = _main_verb(ss)
+    return [_Trigger(i, dataclasses.replace(FALLBACK, lemma=ss.toks[i].lemma.lower()))] \
+        if i >= 0 else []
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A rule-coder event before typing."""
+
+    sentence: Sentence
+    event: Event
+    fallback: bool
+
+
+def candidates(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+               coder: str) -> Iterator[Candidate]:
+    """The relaxed rule coder's events of one article (open arguments, fallbacks)."""
+    narrative = _Narrative()
+    by_sent: dict[int, list[Mention]] = {}
+    for m in ann.mentions:
+        by_sent.setdefault(m.sentence, []).append(m)
+    objects: dict[int, list[Any]] = {}
+    for o in ann.objects:
+        objects.setdefault(o.sentence, []).append(o)
+    places: dict[int, list[Any]] = {}
+    for pl in ann.places:
+        places.setdefault(pl.sentence, []).append(pl)
+    for sentence in doc.sentences:
+        ms = by_sent.get(sentence.index, [])
+        ms = [*ms, *open_mentions(sentence, ms)]
+        if not ms:
+            continue
+        objs, pls = objects.get(sentence.index, ()), places.get(sentence.index, ())
+        evs = list(_code_sentence(doc, sentence, ms, objs, pls, kb, coder, narrative))
+        for ev in evs:
+            yield Candidate(sentence, ev, False)
+        if not evs:
+            for ev in _code_sentence(doc, sentence, ms, objs, pls, kb, coder, narrative,
+                                     find=_fallback):
+                yield Candidate(sentence, ev, True)
+
+
+_BASE: dict[int, tuple[Ontology, dict[str, str]]] = {}
+
+
+def base_cameo(ont: Ontology) -> dict[str, str]:
+    """Each PLOVER type's base CAMEO code: the root (``NN0``) that CAMEO2PLOVER maps to it
+    most often (computed once per ontology)."""
+    hit = _BASE.get(id(ont))
+    if hit is not None and hit[0] is ont:
+        return hit[1]
+    counts: dict[str, dict[str, int]] = {}
+    for code, mp in ont.cameo_to_plover.items():
+        root = code[:2]
+        counts.setdefault(mp.event, {}).setdefault(root, 0)
+        counts[mp.event][root] += 1
+    out: dict[str, str] = {}
+    for etype, roots in counts.items():
+        root = max(sorted(roots), key=roots.__getitem__)
+        code = root + "0"
+        out[etype] = code if code in ont.cameo else root
+    _BASE[id(ont)] = (ont, out)
+    return out
+
+
+def _trigger_lemma(sentence: Sentence, ev: Event) -> str:
+    for t in sentence.tokens:
+        if t.start == ev.evidence.trigger_start:
+            return t.lemma.lower()
+    return ev.evidence.trigger.lower()
+
+
+def _is_open(entities: Sequence[Entity]) -> bool:
+    return all(not e.code and not e.sector for e in entities)
+
+
+def retype(cand: Candidate, probs: dict[str, float], *, kb: Any, coder: str) -> Event:
+    """The candidate with the model's type, codes and confidence."""
+    lex: Lexicon = kb.lexicon
+    ont: Ontology = kb.ontology
+    ev = cand.event
+    best = max(sorted(probs), key=probs.__getitem__)
+    conf = probs[best]
+    lemma = _trigger_lemma(cand.sentence, ev)
+    rule = "" if cand.fallback else ev.event_type
+    etype = best
+    if best == "YIELD":
+        etype = rule if rule in ("CONCEDE", "RETREAT") else \
+            "RETREAT" if lemma in RETREAT_LEMMAS else "CONCEDE"
+    if etype == rule:
+        cameo, mode, context = ev.cameo, ev.mode, ev.context
+    else:
+        pats = [*lex.verbs.get(lemma, ()), *lex.nouns.get(lemma, ())]
+        same = next((p for p in pats if p.event == etype), None)
+        cameo = same.cameo if same is not None else base_cameo(ont).get(etype, "")
+        mode = (same.mode,) if same is not None and same.mode else ()
+        context = ev.context
+        if ev.factuality.future and etype in FUTURE_AS_AGREE and not cand.fallback:
+            pass  # the model saw the future cue; its type stands
+    if cameo not in ont.cameo:
+        cameo = base_cameo(ont).get(etype, cameo)
+    return dataclasses.replace(
+        ev,
+        id=_event_id(ev.article_id, ev.evidence.sentence_index, ev.evidence.trigger_start,
+                     etype, ev.actor, ev.recipient),
+        event_type=etype, cameo=cameo, mode=tuple(mode), context=tuple(context),
+        goldstein=ont.goldstein(cameo), quad_class=ont.quad_class(etype),
+        intensity=ont.intensity(etype, mode[0] if mode else ""),
+        confidence=round(float(conf), 4), coder=coder)
+
+
+def code_hybrid(doc: ParsedArticle, ann: Annotations, *, kb: Any, coder: str,
+                model_name: str, model: EventModel | None = None,
+                rule_features: bool = True) -> Iterator[Event]:
+    """Events of one article: rule candidates typed by ``model`` (default: the packaged
+    model ``model_name``)."""
+    m = model if model is not None else load_event_model(model_name)
+    base: dict[int, list[int]] = {}
+    seen: set[str] = set()
+    for cand in candidates(doc, ann, kb=kb, coder=coder):
+        s = cand.sentence
+        if s.index not in base:
+            base[s.index] = m.hashes(sentence_base_features(s))
+        feats = event_features(s, cand.event, fallback=cand.fallback,
+                               rules=rule_features)
+        probs = m.proba(base[s.index] + m.hashes(feats))
+        ev = retype(cand, probs, kb=kb, coder=coder)
+        if (cand.fallback or (_is_open(ev.actor) and _is_open(ev.recipient))) \
+                and ev.confidence < MIN_OPEN_CONFIDENCE:
+            continue
+        if ev.id in seen:
+            continue
+        seen.add(ev.id)
+        yield ev
