@@ -382,12 +382,78 @@ def load_knowledge(extra_dirs: Sequence[Path | str] = (), *, config: bool = True
     return _load_cached(tuple(dict.fromkeys(str(Path(d).resolve()) for d in dirs)))
 
 
+CACHE_ENV = "DETENTE_CACHE_DIR"
+"""Directory for the compiled-knowledge cache (default ``$XDG_CACHE_HOME/detente`` or
+``~/.cache/detente``); ``off`` disables it."""
+CACHE_FORMAT = "1"
+CACHE_KEEP = 8
+"""How many compiled knowledge bases the cache keeps (the most recent)."""
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
+    """Where compiled knowledge is cached, or None when caching is off."""
+    import os
+
+    env = os.environ if env is None else env
+    named = env.get(CACHE_ENV, "").strip()
+    if named.lower() in ("off", "0", "no", "none"):
+        return None
+    if named:
+        return Path(named).expanduser()
+    base = env.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "detente"
+
+
+def source_digest(dirs: Sequence[Path]) -> str:
+    """A digest of every knowledge file's path and bytes under ``dirs`` (and of the
+    detente and Python versions): the compiled-knowledge cache key."""
+    import sys
+
+    from . import __version__
+
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
+    for d in dirs:
+        h.update(f"#dir {d}\n".encode())
+        for p in sorted(Path(d).rglob("*")):
+            if p.suffix in {".yaml", ".yml", ".csv"} and p.is_file():
+                h.update(f"{p.relative_to(d)}\n".encode())
+                h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:24]
+
+
+def _cache_read(path: Path) -> Knowledge | None:
+    import pickle
+
+    try:
+        with path.open("rb") as fh:
+            kb = pickle.load(fh)  # noqa: S301 - our own cache, keyed by content digest
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return None
+    return kb if isinstance(kb, Knowledge) else None
+
+
+def _cache_write(path: Path, kb: Knowledge) -> None:
+    import os
+    import pickle
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        old = sorted(path.parent.glob("knowledge-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for stale in old[:-CACHE_KEEP]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return  # a read-only home or a full disk only costs speed
+
+
 @cache
 def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
-    from .actorkb import load_actor_kb
-    from .lexicon import load_lexicon
-    from .ontology import load_ontology
-
+    """Load and validate, or take the compiled knowledge from the on-disk cache when no
+    knowledge file changed since it was written (see :func:`source_digest`)."""
     dirs = [DATA_DIR, *(Path(d) for d in extra_dirs)]
     for d in dirs[1:]:
         if not d.is_dir():
@@ -395,6 +461,24 @@ def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
                                  hint="--kb takes a directory of YAML/CSV knowledge files")
     for d in dirs[1:]:
         check_user_dir(d)
+    where = cache_dir()
+    if where is None:
+        return _compile(extra_dirs)
+    path = where / f"knowledge-{source_digest(dirs)}.pickle"
+    kb = _cache_read(path)
+    if kb is None:
+        kb = _compile(extra_dirs)
+        _cache_write(path, kb)
+    return kb
+
+
+def _compile(extra_dirs: tuple[str, ...]) -> Knowledge:
+    """Read, validate and index every knowledge file (packaged, then ``extra_dirs``)."""
+    from .actorkb import load_actor_kb
+    from .lexicon import load_lexicon
+    from .ontology import load_ontology
+
+    dirs = [DATA_DIR, *(Path(d) for d in extra_dirs)]
     ontology, f1 = load_ontology(dirs)
     actors, f2 = load_actor_kb(dirs)
     lexicon, f3 = load_lexicon(dirs, ontology=ontology)
