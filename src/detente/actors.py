@@ -40,7 +40,6 @@ from .records import (
     Mention,
     ObjectMention,
     ParsedArticle,
-    Place,
     PlaceMention,
     Sentence,
     Token,
@@ -609,17 +608,26 @@ def annotate(doc: ParsedArticle, *, kb: Any) -> Annotations:
     ``kb`` is a :class:`~detente.knowledge.Knowledge` (its ``actors`` is used) or an
     :class:`~detente.actorkb.ActorKB`. Resolution dates are the publication date.
     """
+    from .places import place_mentions
+
     akb: ActorKB = kb if isinstance(kb, ActorKB) else kb.actors
+    gaz = None if isinstance(kb, ActorKB) else getattr(kb, "places", None)
     text = doc.article.text
     state = _DocState(when=doc.article.published)
     mentions: list[Mention] = []
     objects: list[ObjectMention] = []
     places: list[PlaceMention] = []
+    context: set[str] = set()
     for sent in doc.sentences:
         units, objs = _lookup_units(sent, text, akb)
         objects.extend(object_mentions(sent, text, objs, akb))
         sent_mentions = _sentence_mentions(sent, text, units, akb, state)
-        places.extend(_place_mentions(sent, units, akb))
+        context.update(e.code for m in sent_mentions for e in m.entities if len(e.code) == 3)
+        taken = {k for m in sent_mentions for k in range(m.token_start, m.token_end)}
+        found = place_mentions(sent, text, gaz=gaz, actor_kb=akb, units=units, taken=taken,
+                               context=context)
+        context.update(p.place.country for p in found if p.place.country)
+        places.extend(found)
         mentions.extend(sent_mentions)
     mentions.extend(_pronoun_mentions(doc, mentions, akb))
     mentions.sort(key=lambda m: (m.sentence, m.token_start))
@@ -742,31 +750,6 @@ def _merge_person_compounds(sent: Sentence, text: str, ms: list[Mention]) -> lis
                                   rule="compound", head=prev.head)
                 continue
         out.append(m)
-    return out
-
-
-# -- objects and places ----------------------------------------------------------------
-
-
-def _place_mentions(sent: Sentence, units: list[_Unit], kb: ActorKB) -> list[PlaceMention]:
-    """Countries and capitals named as places ("in Moscow", "to Turkey")."""
-    out: list[PlaceMention] = []
-    toks = sent.tokens
-    for u in units:
-        if u.hit.feature not in ("country-name", "capital"):
-            continue
-        t = toks[u.j - 1]
-        if not (t.dep == "pobj" and toks[t.head].text.lower() in LOCATIVE_PREPS - {"of"}):
-            continue
-        entry = kb.entry(u.hit.ref)
-        if entry is None:
-            continue
-        feature = "country" if u.hit.feature == "country-name" else "city"
-        name = entry.name if feature == "country" else fold(u.text)
-        out.append(PlaceMention(sentence=sent.index, token_start=u.i, token_end=u.j,
-                                start=u.start, end=u.end,
-                                place=Place(text=u.text, name=name, country=entry.code,
-                                            feature=feature)))
     return out
 
 

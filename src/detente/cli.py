@@ -685,7 +685,10 @@ def kb_check(
     for col in ("file", "kind", "version", "entries"):
         table.add_column(col)
     for f in knowledge.files:
-        table.add_row(f.path, f.kind, f.version, str(len(f.entries)))
+        n = len(f.entries)
+        if f.kind == "gazetteer" and knowledge.places is not None:
+            n = knowledge.places.size  # rows live in the gazetteer index, not the file list
+        table.add_row(f.path, f.kind, f.version, str(n))
     out.print(table)
 
 

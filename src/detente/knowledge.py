@@ -99,6 +99,23 @@ def _read_raw(path: Path) -> dict[str, Any]:
     return raw
 
 
+def read_meta(path: Path | str) -> DataFile:
+    """A knowledge file's ``kind``, ``version`` and ``source`` (for a CSV, from its
+    ``.meta.yaml`` sidecar), validated; ``entries`` is left empty."""
+    path = Path(path)
+    label = _label(path)
+    meta_path = path.with_suffix(".meta.yaml") if path.suffix == ".csv" else path
+    if not meta_path.exists():
+        raise KnowledgeError(label, "(file)", f"CSV knowledge needs a sidecar {meta_path.name}"
+                             " with kind, version and source")
+    raw = _read_raw(meta_path)
+    for meta in ("kind", "version", "source"):
+        if not isinstance(raw.get(meta), str) or not raw[meta].strip():
+            raise KnowledgeError(label, "(file)", f"missing or empty top-level '{meta}'")
+    return DataFile(path=label, kind=raw["kind"], version=str(raw["version"]),
+                    source=str(raw["source"]), entries=())
+
+
 def _coerce_csv(value: str, spec: FieldSpec) -> Any:
     if spec.type is list or (isinstance(spec.type, tuple) and list in spec.type):
         return [v.strip() for v in value.split(";") if v.strip()]
@@ -291,6 +308,9 @@ class Knowledge:
     coded: Any = None
     """:class:`detente.petrarch.CodedKB`: imported PETRARCH-style dictionaries (actors,
     agents, verb patterns, discards) for the ``petrarch-1`` coder; empty when none."""
+    places: Any = None
+    """:class:`detente.places.Gazetteer`: cities, admin areas and countries with
+    coordinates and GeoNames ids (event locations)."""
     """The user directories loaded after the packaged data (config, then ``--kb``)."""
 
     def explain(self, kb_key: str) -> dict[str, Any] | None:
@@ -405,13 +425,15 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
 
 
 def source_digest(dirs: Sequence[Path]) -> str:
-    """A digest of every knowledge file's path and bytes under ``dirs`` (and of the
-    detente and Python versions): the compiled-knowledge cache key."""
+    """A digest of every knowledge file's path and bytes under ``dirs``, of detente's
+    own modules and of the Python version: the compiled-knowledge cache key."""
     import sys
 
     from . import __version__
 
     h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
+    for p in sorted(Path(__file__).parent.glob("*.py")):  # the code that compiles it
+        h.update(hashlib.sha256(p.read_bytes()).digest())
     for d in dirs:
         h.update(f"#dir {d}\n".encode())
         for p in sorted(Path(d).rglob("*")):
@@ -485,9 +507,12 @@ def _compile(extra_dirs: tuple[str, ...]) -> Knowledge:
     from .petrarch import load_coded
 
     coded, f4 = load_coded(dirs)
-    files = (*f1, *f2, *f3, *f4)
+    from .places import load_gazetteer
+
+    places, f5 = load_gazetteer(dirs)
+    files = (*f1, *f2, *f3, *f4, *f5)
     from . import __version__
 
     return Knowledge(version=f"{__version__}+kb.{fingerprint(files)}", actors=actors,
                      ontology=ontology, lexicon=lexicon, files=files, dirs=extra_dirs,
-                     coded=coded)
+                     coded=coded, places=places)
