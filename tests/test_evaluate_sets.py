@@ -267,7 +267,8 @@ def fake_coder(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 ALL_SETS = ["zsp-plv", "plover-gsr", "petr2-gsr-validation", "zsp-aw",
             "cameo-codebook-examples", "conflibert-cameo", "petr-unittest"]
-SPAN_SETS = ["re3d"]
+SPAN_SETS = ["re3d", "plover-gsr-actors", "zsp-plv-actors", "conflibert-ner-actors",
+             "crossner-politics"]
 """Sets scored on something other than events (their own tests run the real coder)."""
 
 

@@ -29,7 +29,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import EvalDataError, UnknownName, UsageError
-from .evalactors import load_petr_unittest, petr_unittest_kb, score_petr_records
+from .evalactors import (
+    load_conflibert_actors,
+    load_crossner,
+    load_gsr_actors,
+    load_petr_unittest,
+    load_plv_actors,
+    petr_unittest_kb,
+    predicted_actors,
+    score_crossner,
+    score_gsr_actors,
+    score_petr_records,
+    score_span_resolution,
+)
 from .goldobjects import load_re3d, predicted_spans, score_re3d
 from .goldsets import (
     DEFAULT_PUBLISHED,
@@ -179,6 +191,30 @@ EVALS: dict[str, EvalSet] = {
         "re3d", load_re3d, score_re3d,  # type: ignore[arg-type]
         ("lenient_f1", "lenient_precision", "lenient_recall", "strict_f1", "untyped_f1"),
         records_file="*/documents.json", predict=predicted_spans),
+    "plover-gsr-actors": EvalSet(
+        "plover-gsr-actors", "Actor resolution on plover-gsr's gold actor spans: country and "
+        "sector of actor and recipient", "plover-gsr",
+        load_gsr_actors, score_gsr_actors,  # type: ignore[arg-type]
+        ("actor_country_accuracy", "recipient_country_accuracy", "actor_sector_accuracy",
+         "recipient_sector_accuracy"), predict=predicted_actors),
+    "zsp-plv-actors": EvalSet(
+        "zsp-plv-actors", "Actor resolution on zsp-plv's gold source/target spans (no gold "
+        "codes: share resolved)", "zsp-plv",
+        load_plv_actors, score_span_resolution,  # type: ignore[arg-type]
+        ("actor_resolved", "recipient_resolved", "actor_with_sector",
+         "recipient_with_sector"), predict=predicted_actors),
+    "conflibert-ner-actors": EvalSet(
+        "conflibert-ner-actors", "Actor resolution on conflibert-cameo's gold Source/Target "
+        "spans (ner.jsonl; no gold codes: share resolved)", "conflibert-cameo",
+        load_conflibert_actors, score_span_resolution,  # type: ignore[arg-type]
+        ("actor_resolved", "recipient_resolved", "actor_with_sector",
+         "recipient_with_sector"), records_file="ner.jsonl", predict=predicted_actors),
+    "crossner-politics": EvalSet(
+        "crossner-politics", "Entity typing on crossner-politics: country, political party, "
+        "organisation, politician (P/R/F1)", "crossner-politics",
+        load_crossner, score_crossner,  # type: ignore[arg-type]
+        ("macro_f1", "micro_f1", "typed_span_recall"), records_file="dev.txt",
+        predict=predicted_actors),
 }
 """Every gold set ``detente eval`` knows, by name."""
 
