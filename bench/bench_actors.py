@@ -1,0 +1,145 @@
+"""Benchmark: knowledge loading and the actors stage's share of per-sentence time.
+
+Usage::
+
+    python bench/bench_actors.py [--articles 100] [--repeat 3] [--data ../shared/data]
+
+Measures, on the dated news documents of india-police-events (file order, like
+``bench/bench_pipeline.py``):
+
+- **knowledge load**, each in a fresh Python process so that nothing is cached in memory:
+  ``cold`` (compiled-knowledge cache off: read, validate and index every file) and
+  ``warm`` (from the on-disk cache, the normal case once the files are unchanged);
+- per repeat, on the same parsed articles in one process: the ``nlp`` stage (spaCy parse
+  and conversion to records), the ``actors`` stage (mentions, in-document resolution,
+  objects, places) and the ``events`` stage (rules-1, which re-resolves people at event
+  dates); the actors stage's share is ``actors / (nlp + actors + events)``, the per-sentence
+  pipeline time it adds.
+
+It prints the command, data, machine and medians with min-max over the repeats. Nothing is
+asserted; the figures go into the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+LOAD = ("import time; t = time.perf_counter(); "
+        "import detente.knowledge as K; K.load_knowledge(config=False); "
+        "print(time.perf_counter() - t)")
+"""Timed in a child: import of the knowledge module plus loading (as a CLI call pays)."""
+
+
+def load_corpus(data: Path, n: int) -> list[dict[str, str]]:
+    docs = [json.loads(line) for line in (data / "india-police-events" / "docs.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    meta = {m["doc_id"]: m for m in (json.loads(line) for line in
+            (data / "india-police-events" / "metadata.jsonl").read_text(encoding="utf-8")
+            .splitlines() if line.strip())}
+    out = []
+    for d in docs[:n]:
+        m = meta.get(d["doc_id"], {})
+        out.append({"id": d["doc_id"], "date": m.get("date", "2002-01-01"),
+                    "text": d["doc_text"]})
+    return out
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{platform.machine()} {cpu}, {os.cpu_count()} cores (load average "
+            f"{load:.1f} at start), Python {platform.python_version()}")
+
+
+def timed_load(cache: str, repeat: int) -> list[float]:
+    env = dict(os.environ, DETENTE_CACHE_DIR=cache)
+    out = []
+    for _ in range(repeat):
+        res = subprocess.run([sys.executable, "-c", LOAD], env=env, capture_output=True,
+                             text=True, check=True)
+        out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out
+
+
+def fmt(v: list[float]) -> str:
+    return f"{statistics.median(v):.3f} [{min(v):.3f}-{max(v):.3f}]"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--data", type=Path, default=Path(os.environ.get("DETENTE_DATA",
+                                                                     "../shared/data")))
+    args = ap.parse_args()
+
+    import detente
+    from detente.actors import annotate
+    from detente.events import code_events
+    from detente.knowledge import load_knowledge
+    from detente.nlp import load_model, parse
+    from detente.records import Article, ParsedArticle, content_hash
+
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"machine: {machine()}")
+    print(f"detente {detente.__version__}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        warm_dir = str(Path(tmp) / "cache")
+        cold = timed_load("off", args.repeat)
+        timed_load(warm_dir, 1)  # fill the cache
+        warm = timed_load(warm_dir, args.repeat)
+    print(f"knowledge load, fresh process, seconds: cold (cache off) {fmt(cold)}; "
+          f"warm (cache) {fmt(warm)}")
+
+    corpus = load_corpus(args.data, args.articles)
+    articles = [Article(id=content_hash(c["text"]), published=date.fromisoformat(c["date"]),
+                        text=c["text"], source="bench") for c in corpus]
+    print(f"data: india-police-events docs.jsonl, first {len(articles)} articles")
+    kb = load_knowledge(config=False)
+    nlp = load_model()
+    rows: dict[str, list[float]] = {}
+    share: list[float] = []
+    n_sent = 0
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        parsed = [p for p in parse(articles, nlp=nlp) if isinstance(p, ParsedArticle)]
+        t_nlp = time.perf_counter() - t
+        n_sent = sum(len(p.sentences) for p in parsed)
+        t = time.perf_counter()
+        anns = [annotate(p, kb=kb) for p in parsed]
+        t_act = time.perf_counter() - t
+        t = time.perf_counter()
+        for p, a in zip(parsed, anns, strict=True):
+            list(code_events(p, a, kb=kb))
+        t_ev = time.perf_counter() - t
+        for k, v in (("nlp", t_nlp), ("actors", t_act), ("events", t_ev)):
+            rows.setdefault(k, []).append(v)
+        share.append(t_act / (t_nlp + t_act + t_ev))
+    print(f"per repeat: {len(articles)} articles, {n_sent} sentences; {args.repeat} repeats")
+    for k, v in rows.items():
+        med = statistics.median(v)
+        print(f"{k:<8} seconds {fmt(v)}  ms/sentence {1000 * med / max(n_sent, 1):.2f}")
+    print(f"actors share of nlp+actors+events time: median {statistics.median(share):.3f} "
+          f"[{min(share):.3f}-{max(share):.3f}]")
+
+
+if __name__ == "__main__":
+    main()
