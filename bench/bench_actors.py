@@ -4,8 +4,7 @@ Usage::
 
     python bench/bench_actors.py [--articles 100] [--repeat 3] [--data ../shared/data]
 
-Measures, on the dated news documents of india-police-events (file order, like
-``bench/bench_pipeline.py``):
+Measures, on the dated news documents of india-police-events (file order):
 
 - **knowledge load**, each in a fresh Python process so that nothing is cached in memory:
   ``cold`` (compiled-knowledge cache off: read, validate and index every file) and
