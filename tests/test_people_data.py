@@ -121,6 +121,26 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Kofi Annan", "2010-01-01", "UNO", "ELI", "Secretary-General"),
         ("Abdullah Gul", "2005-01-01", "TUR", "GOV", "Foreign Minister"),
         ("Mohammed bin Salman", "2023-01-01", "SAU", "GOV", "Crown Prince"),
+        ("Angela Merkel", "2010-06-01", "DEU", "GOV", "Chancellor"),
+        ("Gerhard Schröder", "2006-06-01", "DEU", "ELI", "Chancellor"),
+        ("Romano Prodi", "2002-01-01", "EUR", "GOV", "European Commission President"),
+        ("Romano Prodi", "2007-01-01", "ITA", "GOV", "Prime Minister"),
+        ("Queen Elizabeth II", "2015-01-01", "GBR", "GOV", "Queen"),
+        ("Dmitry Medvedev", "2021-01-01", "RUS", "ELI", "Prime Minister"),
+        ("Sergei Shoigu", "2024-05-15", "RUS", "", "Defence Minister"),  # month of hand-over
+        ("Sergei Shoigu", "2024-07-01", "RUS", "ELI", "Defence Minister"),
+        ("Sanae Takaichi", "2026-03-01", "JPN", "", "Prime Minister"),  # after 'checked'
+        ("Lula", "2005-01-01", "BRA", "GOV", "President"),
+        ("Volodymyr Zelenskyy", "2022-03-01", "UKR", "GOV", "President"),
+        ("Jokowi", "2020-01-01", "IDN", "GOV", "President"),
+        ("Joko Widodo", "2025-01-01", "IDN", "ELI", "President"),
+        ("Kevin Rudd", "2011-01-01", "AUS", "GOV", "Foreign Minister"),
+        ("Michel Temer", "2016-06-01", "BRA", "GOV", "President"),  # acting while suspended
+        ("Emperor Akihito", "2020-01-01", "JPN", "ELI", "Emperor"),
+        ("Donald Tusk", "2016-01-01", "EUR", "GOV", "European Council President"),
+        ("Tedros", "2020-04-01", "UNO", "GOV", "Director-General"),
+        ("Nkosazana Dlamini-Zuma", "2015-01-01", "IGO", "GOV",
+         "Chairperson of the African Union Commission"),
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
@@ -139,6 +159,17 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("TUR", "HOG", "2020-01-01", ["erdogan"]),  # executive presidency from 2018-07-09
         ("SAU", "HOG", "2020-01-01", ["king-salman"]),
         ("SAU", "HOG", "2023-01-01", ["mbs"]),
+        ("FRA", "HOG", "2006-01-01", ["de-villepin"]),
+        ("GBR", "FM", "2012-01-01", ["hague"]),
+        ("POL", "HOS", "2012-01-01", ["komorowski"]),
+        ("JPN", "DM", "2016-01-01", ["nakatani-gen"]),
+        ("CHN", "DM", "2020-01-01", ["wei-fenghe"]),
+        ("IND", "HOS", "2010-01-01", ["patil-pratibha"]),
+        ("KOR", "HOS", "2017-01-01", ["park-geun-hye"]),  # suspended; acting holder apart
+        ("USA", "DM", "2008-01-01", ["gates-robert"]),
+        ("ZAF", "HOG", "2012-01-01", ["zuma-jacob"]),
+        ("CAN", "HOS", "2023-01-01", ["charles-iii"]),
+        ("ITA", "HOS", "2015-01-20", []),  # between Napolitano and Mattarella
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
@@ -146,9 +177,33 @@ def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
     assert _who(kb, code, role, date.fromisoformat(when)) == keys
 
 
+@pytest.mark.parametrize(
+    ("org", "when", "keys"),
+    [
+        ("UN", "2010-01-01", ["ban-ki-moon"]),
+        ("NATO", "2005-01-01", ["de-hoop-scheffer"]),
+        ("EC", "2010-01-01", ["barroso"]),
+        ("EUCO", "2017-01-01", ["tusk"]),
+        ("EU", "2016-01-01", ["mogherini"]),
+        ("AU", "2020-01-01", ["faki"]),
+        ("IAEA", "2015-01-01", ["amano"]),
+        ("WHO", "2010-01-01", ["chan-margaret"]),
+    ],
+)
+def test_people_organisation_heads_at(kb: ActorKB, org: str, when: str,
+                                      keys: list[str]) -> None:
+    day = date.fromisoformat(when)
+    assert sorted(p.key for p in kb.people.values() for t in p.terms
+                  if t.org == org and t.role == "IOH" and t.active(day)) == keys
+
+
 def test_people_surname_prefers_the_holder_in_office(kb: ActorKB) -> None:
     assert kb.by_surname("Erdogan", date(2019, 1, 1)) is kb.people["erdogan"]
     assert kb.by_surname(norm("Clinton"), date(2010, 1, 1)) is None
+    assert kb.by_surname("Blair", date(2005, 1, 1)) is kb.people["blair"]
+    assert kb.by_surname("Blair", date(2024, 1, 1)) is None  # Bill Blair in office in Canada
+    assert kb.by_surname("Orban", date(2015, 1, 1)) is kb.people["orban"]
+    assert kb.by_surname("Orban", date(2020, 1, 1)) is None  # Ludovic Orban in Romania
 
 
 def test_people_coverage_doc_is_current() -> None:
