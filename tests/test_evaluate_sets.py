@@ -266,7 +266,8 @@ def fake_coder(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 
 ALL_SETS = ["zsp-plv", "plover-gsr", "petr2-gsr-validation", "zsp-aw",
-            "cameo-codebook-examples", "conflibert-cameo", "petr-unittest"]
+            "cameo-codebook-examples", "conflibert-cameo", "petr-unittest", "case2021-task2",
+            "india-police-events"]
 SPAN_SETS = ["re3d", "plover-gsr-actors", "zsp-plv-actors", "conflibert-ner-actors",
              "crossner-politics"]
 """Sets scored on something other than events (their own tests run the real coder)."""

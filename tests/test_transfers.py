@@ -119,3 +119,38 @@ def test_transfers_deployment_stays_mobilize(kb: Knowledge) -> None:
 def test_transfers_objects_of_a_dropped_event_go_to_its_governor(kb: Knowledge) -> None:
     events = _code("The US sanctioned Turkey over its purchase of S-400 missiles.", kb)
     assert [[o.name for o in e.objects] for e in events] == [["S-400"]]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "etype", "mode", "actor", "objects"), [
+    ("Five men were arrested in Surat on Tuesday.", "COERCE", "arrest", ["COP*"], []),
+    ("Thousands of people marched in Bratislava against corruption.", "PROTEST", "demo", [],
+     []),
+    ("Two firearms and 150 rounds of ammunition were seized in Kingston.", "COERCE", "seize",
+     [], ["firearm", "munitions"]),
+    ("A grenade attack killed four people in Kabul.", "ASSAULT", "explosives", [],
+     ["grenade"]),
+    ("Two suicide bombers killed ten people at a market.", "ASSAULT", "suicide-attack", [],
+     ["suicide bomber"]),
+    ("Police fired tear gas and rubber bullets at the protesters.", "ASSAULT", "crowd-control",
+     ["COP"], ["crowd-control weapon"]),
+])
+def test_events_without_named_sides(kb: Knowledge, text: str, etype: str, mode: str,
+                                    actor: list[str], objects: list[str]) -> None:
+    """Agentless arrests get the police as inferred actor; protests and attacks or seizures
+    with a weapon are coded without named sides; an attack's mode comes from its weapon."""
+    events = _code(text, kb)
+    e = next(e for e in events if e.event_type == etype)
+    assert e.mode == (mode,)
+    assert [a.sector + ("*" if a.inferred else "") for a in e.actor] == actor
+    assert [o.name for o in e.objects] == objects
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text", [
+    "Attack helicopters flew over the city.",
+    "The alarm went off at noon.",
+    "Heavy rain flooded three villages overnight.",
+])
+def test_events_no_event_without_sides_or_weapon(kb: Knowledge, text: str) -> None:
+    assert _code(text, kb) == []

@@ -93,6 +93,7 @@ from .goldsets import (
     text_from_conllu,
     to_plv,
 )
+from .goldviolence import load_case2021, load_india_police, score_case2021, score_india_police
 from .records import Article, Event
 
 if TYPE_CHECKING:
@@ -215,6 +216,19 @@ EVALS: dict[str, EvalSet] = {
         load_crossner, score_crossner,  # type: ignore[arg-type]
         ("macro_f1", "micro_f1", "typed_span_recall"), records_file="dev.txt",
         predict=predicted_actors),
+    "case2021-task2": EvalSet(
+        "case2021-task2", "CASE 2021 Task 2 news snippets (ACLED and unseen event types) "
+        "mapped onto PLOVER types and modes", "case2021-task2",
+        load_case2021, score_case2021,  # type: ignore[arg-type]
+        ("type_accuracy", "type_macro_f1", "any_type_recall", "mode_accuracy",
+         "no_event_accuracy"),
+        records_file="snippets.jsonl"),
+    "india-police-events": EvalSet(
+        "india-police-events", "IndiaPoliceEvents sentences: police arrests, killings, use of "
+        "force and any action, as PLOVER events of a police actor", "india-police-events",
+        load_india_police, score_india_police,  # type: ignore[arg-type]
+        ("macro_f1", "arrest_f1", "kill_f1", "force_f1", "any_action_f1"),
+        records_file="sents.jsonl"),
 }
 """Every gold set ``detente eval`` knows, by name."""
 

@@ -27,7 +27,13 @@ dependency tree; nothing here knows any particular article, person or weapon.
 6. **Dates** come from :mod:`detente.temporal`. Objects and places found by the actors
    stage attach to the event whose subtree holds them.
 
-An event is emitted only when at least one actor or recipient entity is resolved.
+An event is emitted only when at least one actor or recipient entity is resolved, or
+when it is an attack, coercion or mobilisation carrying a weapon or platform in its own
+phrase ("two firearms were seized", :data:`ARMED_BARE_TYPES`), or is a
+protest (:data:`BARE_TYPES`: "thousands marched"). A pattern may name the sector of the
+actor its verb implies (``actor_sector``: an arrest is made by the police); when the text
+names no doer, that actor is added, marked inferred. An attack's PLOVER mode, when the
+pattern gives none, comes from its weapon's category ("a grenade attack": explosives).
 Behaviour changes get a new coder name in :data:`CODERS`.
 """
 
@@ -40,9 +46,10 @@ from typing import Any
 
 from .errors import UnknownName
 from .lexicon import Lexicon, Pattern
-from .objects import assign_objects, object_token_classes
+from .objects import assault_mode, assign_objects, object_modifier_tokens, object_token_classes
 from .ontology import Ontology
 from .records import (
+    INFERRED_PREFIX,
     Annotations,
     Entity,
     Event,
@@ -113,6 +120,12 @@ _INTENT_CAMEO = {"CONSULT": "036", "SUPPORT": "032", "COOPERATE": "031", "AID": 
 _MILITARY_CAMEO = {"061": "062", "060": "062", "070": "072", "071": "072"}
 _TRANSFER_INTENT = INTENT_CAMEO
 """Intent codes of military cooperation and aid (AGREE 0312, 0332)."""
+BARE_TYPES = frozenset({"PROTEST"})
+"""Event types coded even when neither actor nor recipient is named."""
+ARMED_BARE_TYPES = frozenset({"ASSAULT", "COERCE", "MOBILIZE"})
+"""Event types coded without named sides when a weapon is in the phrase of their verb (not
+of a noun: "a strike means one or more engagements" describes, it does not report)."""
+_NOMINAL_DEPS = frozenset({"pobj", "dobj", "nsubj", "nsubjpass"})
 
 
 _MODAL_REQUEST = Pattern(key="reported-obligation", file="(rule)", pos="verb", lemma="",
@@ -263,10 +276,12 @@ def _triggers(ss: _Sent, lex: Lexicon) -> list[_Trigger]:
         lemma = t.lemma.lower()
         if t.pos in ("VERB", "AUX") or (t.pos != "NOUN" and t.tag.startswith("VB")):
             pats = lex.verbs.get(lemma)
-            if pats and t.pos != "AUX":
-                trig = _match_verb(ss, t.i, pats)
-                if trig:
-                    found.append(trig)
+            trig = _match_verb(ss, t.i, pats) if pats and t.pos != "AUX" else None
+            if trig is None and t.dep in _NOMINAL_DEPS and t.text.lower() in lex.nouns:
+                # a gerund parsed as a verb where a noun stands: "killed in police firing"
+                trig = _match_noun(ss, t.i, lex.nouns[t.text.lower()])
+            if trig:
+                found.append(trig)
         elif t.pos in ("NOUN", "PROPN"):
             pats = lex.nouns.get(lemma)
             if pats:
@@ -768,11 +783,13 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
     art = doc.article
     ss = _Sent(sentence, ann_m, object_token_classes(objects, kb))
     triggers = _triggers(ss, lex) if find is None else find(ss)
-    live = [tr for tr in triggers if not tr.suppressed]
+    inside = object_modifier_tokens(sentence, objects)  # "attack helicopters": no attack
+    live = [tr for tr in triggers if not tr.suppressed and tr.i not in inside]
     if not live:
         return
     live_idx = {tr.i for tr in live}
     coded: list[tuple[_Trigger, _Args, tuple[Entity, ...], tuple[Entity, ...]]] = []
+    bare: list[tuple[_Trigger, _Args, tuple[Entity, ...], tuple[Entity, ...]]] = []
     for tr in live:
         p = tr.pattern
         args = _verb_args(ss, tr, lex) if p.pos == "verb" else _noun_args(ss, tr, lex)
@@ -785,8 +802,24 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             args.recipient = [m for m in inner_args.recipient if id(m) not in ids]
         actor = _entities(args.actor)
         recipient = _entities(args.recipient)
-        if actor or recipient:
-            coded.append((tr, args, actor, recipient))
+        if not actor and p.actor_sector and (p.pos == "noun" or _agentless(ss, tr.i)):
+            actor = (_implied_actor(p, kb),)  # "five men were arrested": by the police
+        (coded if actor or recipient else bare).append((tr, args, actor, recipient))
+    if bare:
+        # no actor or recipient, but still an event: a protest (its actor is the
+        # protesters: "thousands marched"), or an attack, seizure or deployment verb with a
+        # weapon in its phrase ("two firearms were seized", "a grenade attack killed four")
+        protests = [b for b in bare if b[0].pattern.event in BARE_TYPES]
+        armed = [b for b in bare if b[0].pattern.event in ARMED_BARE_TYPES
+                 and b[0].pattern.pos == "verb" and b not in protests]
+        if armed and objects:
+            first = assign_objects(sentence, [c[0].i for c in coded + armed], objects)
+            armed = [b for b in armed
+                     if arms_objects([o.object for o in first.get(b[0].i, ())], kb)]
+        else:
+            armed = []
+        if protests or armed:
+            coded = sorted(coded + protests + armed, key=lambda c: c[0].i)
     # objects go to the events actually coded (a dropped trigger's pass to its governor)
     owned = assign_objects(sentence, [c[0].i for c in coded], objects)
     seen_ids: set[str] = set()
@@ -831,6 +864,9 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             if "military" not in ctx:
                 ctx.append("military")
             cameo = _MILITARY_CAMEO.get(cameo, cameo)
+        elif objs and etype == "ASSAULT" and not mode:
+            # the weapon says how: "a grenade attack" (explosives), "shelled" (heavy weapons)
+            mode = assault_mode(objs, kb)
         content = ""
         if tr.content_root >= 0:
             content = _content_text(ss, tr.content_root)
@@ -898,6 +934,21 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
         )
 
 
+def _agentless(ss: _Sent, i: int) -> bool:
+    """Whether the clause of verb ``i`` names no doer (no subject, or a passive without
+    a ``by`` agent)."""
+    s, passive = _subject(ss, i)
+    return s < 0 or (passive and not ss.child(i, "agent"))
+
+
+def _implied_actor(p: Pattern, kb: Any) -> Entity:
+    """The actor a pattern implies (``actor_sector``), marked inferred."""
+    akb = getattr(kb, "actors", None)
+    info = akb.sectors.get(p.actor_sector) if akb is not None else None
+    return Entity(code="", sector=p.actor_sector, name=info.name if info else p.actor_sector,
+                  kb_key=f"{INFERRED_PREFIX}{p.ref}", cameo=info.cameo if info else "")
+
+
 def tok_tag(ss: _Sent, i: int) -> str:
     """Penn tag of the trigger's clause verb (a noun trigger: its governing verb)."""
     t = ss.toks[i]
@@ -918,12 +969,31 @@ def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
     places: dict[int, list[Any]] = {}
     for pl in ann.places:
         places.setdefault(pl.sentence, []).append(pl)
+    bare = _bare_lemmas(kb.lexicon)
     for sentence in doc.sentences:
         ms = mentions.get(sentence.index)
-        if not ms:
+        objs = objects.get(sentence.index, ())
+        # a sentence without actors can still hold an event: a weapon's ("a bomb went
+        # off"), a protest ("thousands marched"), an arrest ("five men were arrested")
+        if not ms and not objs and not any(t.lemma.lower() in bare for t in sentence.tokens):
             continue
-        yield from _code_sentence(doc, sentence, ms, objects.get(sentence.index, ()),
+        yield from _code_sentence(doc, sentence, ms or [], objs,
                                   places.get(sentence.index, ()), kb, "rules-1", narrative)
+
+
+_BARE_LEMMAS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
+
+
+def _bare_lemmas(lex: Lexicon) -> frozenset[str]:
+    """Trigger lemmas that may make an event with no actor mention (cached per lexicon)."""
+    hit = _BARE_LEMMAS.get(id(lex))
+    if hit is not None and hit[0] is lex:
+        return hit[1]
+    lemmas = frozenset(lemma for table in (lex.verbs, lex.nouns)
+                       for lemma, pats in table.items()
+                       if any(p.event in BARE_TYPES or p.actor_sector for p in pats))
+    _BARE_LEMMAS[id(lex)] = (lex, lemmas)
+    return lemmas
 
 
 def _code_petrarch_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,

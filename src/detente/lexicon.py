@@ -12,7 +12,8 @@ Knowledge files (packaged under ``data/lexicon/``, user directories may add more
     ``dative`` or a preposition ("with", "to", "against", "from"...). ``reverse: true``
     swaps actor and recipient ("host": the guest is PLOVER's actor). ``transfer`` (``buy``,
     ``sell``, ``give``, ``receive``) marks an arms-transfer verb or noun
-    (:mod:`detente.transfers`).
+    (:mod:`detente.transfers`). ``actor_sector`` names the sector of the actor the verb
+    implies when the text names none ("X were arrested": ``COP``).
 ``event-nouns`` (``nouns.yaml``)
     ``lemma`` (noun lemma), optional ``prep`` (required preposition child: "talks
     *with*"), ``modifier`` (required compound/amod lemmas: "*air* strike"), and the same
@@ -51,6 +52,7 @@ _EVENT_FIELDS = {
     "reverse": FieldSpec(bool),
     "note": FieldSpec(str),
     "transfer": FieldSpec(str, choices=frozenset({"buy", "sell", "give", "receive"})),
+    "actor_sector": FieldSpec(str),
 }
 VERBS_SCHEMA = {
     **_EVENT_FIELDS,
@@ -95,6 +97,9 @@ class Pattern:
     modifiers: frozenset[str] = frozenset()
     recipient: tuple[str, ...] = ()
     reverse: bool = False
+    actor_sector: str = ""
+    """The PLOVER sector of the actor the verb implies when the text names none ("were
+    arrested": the police, ``COP``); the entity is marked inferred."""
     transfer: str = ""
     """Arms-transfer role (``buy``, ``sell``, ``give``, ``receive``): see
     :mod:`detente.transfers`."""
@@ -124,6 +129,12 @@ class Lexicon:
         return sum(map(len, self.verbs.values())) + sum(map(len, self.nouns.values()))
 
 
+def onto_sectors() -> frozenset[str]:
+    from .actorkb import SECTOR_CODES
+
+    return SECTOR_CODES
+
+
 def _check_event(f: DataFile, e: dict[str, Any], onto: Ontology) -> None:
     key = e["key"]
     et = e["event"]
@@ -141,6 +152,9 @@ def _check_event(f: DataFile, e: dict[str, Any], onto: Ontology) -> None:
     for c in e.get("context") or ():
         if c not in onto.contexts:
             raise KnowledgeError(f.path, key, f"unknown PLOVER context {c!r}")
+    sector = e.get("actor_sector")
+    if sector and sector not in onto_sectors():
+        raise KnowledgeError(f.path, key, f"unknown PLOVER sector {sector!r} in actor_sector")
     for o in e.get("object") or ():
         if o.startswith("@") and o[1:] not in OBJECT_CLASSES:
             raise KnowledgeError(f.path, key, f"object class {o!r} is not one of "
@@ -161,6 +175,7 @@ def _pattern(f: DataFile, e: dict[str, Any], pos: str) -> Pattern:
         recipient=tuple(r.lower() for r in e.get("recipient") or ()),
         reverse=bool(e.get("reverse")),
         transfer=e.get("transfer") or "",
+        actor_sector=e.get("actor_sector") or "",
     )
 
 

@@ -6,7 +6,8 @@ Knowledge kinds (packaged under ``data/objects/``; users add files with ``--kb D
     ``name`` and ``class``: what a category is, one of :data:`OBJECT_CLASSES` —
     ``weapon`` (missiles, guns, bombs, air-defence systems...), ``platform`` (aircraft,
     ships, tanks, drones, vehicles) or ``programme`` (development and procurement
-    programmes). Every object entry names one of these categories.
+    programmes). Every object entry names one of these categories. ``assault_mode``: the
+    PLOVER ASSAULT mode of an attack made with it (grenades: ``explosives``).
 ``objects``
     ``name``, ``aliases`` (spellings as written, plurals included: "Leopard tanks"),
     ``category``, ``origin`` (ISO 3166 alpha-3 of the producing country: the lead
@@ -56,6 +57,7 @@ OBJECT_SCHEMA: Schema = {
 CATEGORY_SCHEMA: Schema = {
     "name": FieldSpec(str, required=True),
     "class": FieldSpec(str, required=True, choices=OBJECT_CLASSES),
+    "assault_mode": FieldSpec(str),
 }
 """Fields of an ``object-categories`` entry (besides ``key`` and ``source``)."""
 
@@ -69,6 +71,9 @@ class ObjectCategory:
     name: str
     cls: str
     """``weapon``, ``platform`` or ``programme``."""
+    assault_mode: str = ""
+    """The PLOVER ASSAULT mode of an attack made with such an object ("grenade" ->
+    ``explosives``), or ``''``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ def index_objects(
 
     cats: dict[str, ObjectCategory] = {}
     for key, (_df, e) in categories.items():
-        cats[key] = ObjectCategory(key, e["name"], e["class"])
+        cats[key] = ObjectCategory(key, e["name"], e["class"], e.get("assault_mode") or "")
     known = frozenset(countries)
     out: dict[str, ObjectEntry] = {}
     claimed: dict[str, str] = {}
@@ -357,4 +362,36 @@ def object_token_classes(objects: Sequence[ObjectMention], kb: Any) -> dict[int,
         if entry is not None and entry.cls:
             for k in range(m.token_start, m.token_end):
                 out[k] = "@" + entry.cls
+    return out
+
+
+ASSAULT_MODE_ORDER = ("suicide-attack", "unconventional", "explosives", "drone", "aerial",
+                      "heavy-weapons", "firearms", "crowd-control")
+"""When an attack's objects imply several modes, the first in this order wins (a suicide
+bombing with rifles is a suicide attack)."""
+
+
+def assault_mode(objects: Sequence[EventObject], kb: Any) -> str:
+    """The PLOVER ASSAULT mode the objects of an attack imply, or ``''``."""
+    akb = getattr(kb, "actors", kb)
+    cats = getattr(akb, "object_categories", None) or {}
+    found = set()
+    for o in objects:
+        entry = object_entry(akb, o)
+        cat = cats.get(entry.category) if entry is not None else None
+        if cat is not None and cat.assault_mode:
+            found.add(cat.assault_mode)
+    last = len(ASSAULT_MODE_ORDER)
+    ranked = sorted(found, key=lambda m: (
+        ASSAULT_MODE_ORDER.index(m) if m in ASSAULT_MODE_ORDER else last, m))
+    return ranked[0] if ranked else ""
+
+
+def object_modifier_tokens(sent: Sentence, objects: Sequence[ObjectMention]) -> set[int]:
+    """Tokens inside an object mention other than its head ("attack" in "attack
+    helicopters", "strike" in "Joint Strike Fighter"): they name the object, not an event."""
+    out: set[int] = set()
+    for m in objects:
+        head = _mention_head(sent, m.token_start, m.token_end)
+        out.update(k for k in range(m.token_start, m.token_end) if k != head)
     return out
