@@ -15,6 +15,7 @@ from detente.dedup import (
     blocking_key,
     body_hash,
     dedup_rows,
+    identity,
     signature,
     source_name,
 )
@@ -160,3 +161,91 @@ def test_dedup_near_duplicate_found_across_runs(tmp_path: Path) -> None:
         assert len(index) == 1
         link = index.link(art("a2", "LONDON - " + BODY))[0]
         assert link is not None and link.kind == "near" and link.duplicate_of == "a1"
+
+
+def named(text: str, *, code: str = "", sector: str = "", kb_key: str = "") -> Entity:
+    return Entity(code=code, sector=sector, name=text, text=text, kb_key=kb_key)
+
+
+@pytest.mark.parametrize(("ent", "want"), [
+    (Entity(code="TUR", sector="GOV"), "TUR/GOV"),
+    (Entity(code="TUR"), "TUR"),
+    (Entity(code="COL", sector="REB", kb_key="groups:farc"), "COL/REB/farc"),
+    (Entity(code="USA", sector="GOV", kb_key="people:biden"), "USA/GOV"),
+    (named("Senator Ana Ruiz"), "~senator ana ruiz"),
+    (Entity(code="", sector="MIL", text="troops"), None),
+])
+def test_dedup_identity(ent: Entity, want: str | None) -> None:
+    assert identity(ent) == want
+
+
+@pytest.mark.parametrize(("kw", "solo"), [
+    ({}, False),                                                  # both sides known
+    ({"recipient": None}, False),                                 # one side, an object
+    ({"recipient": None, "objects": ()}, True),                   # one side, no anchor
+    ({"recipient": None, "location": Place(text="Mosul", name="Mosul")}, False),
+    ({"recipient": None, "actor": (named("Ana Ruiz"),), "objects": ()}, False),  # a person
+    ({"actor": (Entity(code="", sector="MIL"),), "recipient": None}, True),
+    ({"recipient": None, "actor": (Entity(code="COL", sector="REB", kb_key="groups:eln"),),
+      "objects": ()}, True),                                      # a group acting: too common
+])
+def test_dedup_blocking_key_needs_identity(kw: dict[str, object], solo: bool) -> None:
+    e = make_event("e1", **kw)  # type: ignore[arg-type]
+    assert blocking_key(e).startswith("solo|") is solo
+
+
+def test_dedup_unidentified_events_never_merge() -> None:
+    anon = {"actor": (Entity(code="", sector="MIL"),), "recipient": None, "objects": ()}
+    a, b = make_event("x", **anon), make_event("y", **anon)  # type: ignore[arg-type]
+    clusters = EventClusterer(None).assign_batch([a, b])
+    assert len(clusters) == 2
+
+
+def test_dedup_coarse_dates_join_but_do_not_widen() -> None:
+    clusterer = EventClusterer(None)
+    year = make_event("y", day=date(2021, 1, 1), date_precision="year")
+    day1 = make_event("d1", day=date(2021, 3, 1))
+    day2 = make_event("d2", day=date(2021, 9, 1))
+    changed = clusterer.assign_batch([year, day1, day2])
+    # the year-dated report founds a cluster over 2021 that both day reports could join;
+    # but it is their nearest, and it must not become a whole-year event for later ones
+    by_id = {c.id: c for c in changed}
+    assert sorted(len(c.new_members) for c in changed) in ([1, 2], [3])
+    later = EventClusterer(None)
+    changed = later.assign_batch([day1, year, day2])
+    first = next(c for c in changed if "d1" in c.new_members)
+    assert (first.date_lo, first.date_hi) == (date(2021, 3, 1), date(2021, 3, 1))
+    assert "d2" not in first.new_members
+    assert by_id
+
+
+def test_dedup_copy_events_join_their_twins_across_runs(tmp_path: Path) -> None:
+    """Events of a re-published article join the original's clusters even when their
+    keys identify nothing (they would otherwise count as new events)."""
+    db = tmp_path / "c.duckdb"
+    config = DedupConfig()
+    anon = {"actor": (Entity(code="", sector="MIL"),), "recipient": None, "objects": ()}
+    with Store(db) as store:
+        write_batch(store, store.article_index(config), EventClusterer(store, config), [
+            coded(art("a1", BODY), make_event("e1", **anon),  # type: ignore[arg-type]
+                  make_event("e2"))])
+    with Store(db) as store:
+        write_batch(store, store.article_index(config), EventClusterer(store, config), [
+            coded(art("a2", "ANKARA (Wire) - " + BODY),
+                  make_event("c1", article_id="a2", **anon),  # type: ignore[arg-type]
+                  make_event("c2", article_id="a2", day=date(2021, 10, 2)))])
+        clusters = {c["id"]: c for c in store.clusters(limit=10)}
+        assert set(clusters) == {"e1", "e2"}
+        assert all((c["mentions"], c["articles"]) == (2, 1) for c in clusters.values())
+        assert [m["event_id"] for m in store.cluster("e1")["mentions_list"]] == ["e1", "c1"]
+
+
+def test_dedup_copy_in_the_same_batch(tmp_path: Path) -> None:
+    config = DedupConfig()
+    anon = {"actor": (Entity(code="", sector="MIL"),), "recipient": None, "objects": ()}
+    with Store(tmp_path / "b.duckdb") as store:
+        write_batch(store, store.article_index(config), EventClusterer(store, config), [
+            coded(art("a1", BODY), make_event("e1", **anon)),  # type: ignore[arg-type]
+            coded(art("a2", BODY + " Reporting by a correspondent."),
+                  make_event("c1", article_id="a2", **anon))])  # type: ignore[arg-type]
+        assert [(c["id"], c["mentions"]) for c in store.clusters()] == [("e1", 2)]

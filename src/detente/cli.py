@@ -184,7 +184,7 @@ def ingest(
     id_field: IdField = None, date_field: DateField = None, title_field: TitleField = None,
     text_field: TextField = None, url_field: UrlField = None,
     window: WindowOpt = 3,
-    near_threshold: ThresholdOpt = 0.8,
+    near_threshold: ThresholdOpt = 0.5,
     encoding: EncodingOpt = None,
     max_bytes: MaxBytesOpt = None,
     max_chars: MaxCharsOpt = None,
@@ -419,7 +419,7 @@ def cluster(
 def dedup(
     db: DbOpt = None,
     window: WindowOpt = 3,
-    near_threshold: ThresholdOpt = 0.8,
+    near_threshold: ThresholdOpt = 0.5,
 ) -> None:
     """Recompute near-duplicate links and event clusters over the whole store (after
     changing the window or threshold)."""
@@ -754,7 +754,7 @@ def doctor(
 def eval_(
     name: Annotated[str, typer.Argument(help="Gold set name: zsp-plv, zsp-aw, plover-gsr, "
                                         "petr2-gsr-validation, cameo-codebook-examples, "
-                                        "conflibert-cameo, petr-unittest.")],
+                                        "conflibert-cameo, petr-unittest, dedup.")],
     path: Annotated[Path | None, typer.Option(help="Directory laid out like "
                                               "../shared/data/NAME.")] = None,
     coder: Annotated[list[str] | None, typer.Option(
@@ -765,9 +765,24 @@ def eval_(
     limit: Annotated[int | None, typer.Option(help="Score only the first N records.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON "
                                           "object (several coders: a list).")] = False,
+    db: Annotated[Path | None, typer.Option("--db", help="dedup only: keep the store here "
+                                            "(a rerun skips coding and re-clusters).")
+                  ] = None,
+    window: WindowOpt = 3,
+    near_threshold: ThresholdOpt = 0.5,
 ) -> None:
-    """Score coders against a human-labelled gold set (learned coders cross-validated)."""
+    """Score coders against a human-labelled gold set (learned coders cross-validated).
+
+    `detente eval dedup` scores the clustering of reports into real-world events instead
+    (pairwise precision and recall; docs/dedup.md), with --db, --dedup-window and
+    --near-threshold.
+    """
     from .evaluate import render, render_comparison, run_evals
+
+    if name == "dedup":
+        _eval_dedup(path=path, db=db, kb=kb, limit=limit, as_json=as_json, window=window,
+                    near_threshold=near_threshold)
+        return
 
     coders = coder or None
     reports = run_evals(name, coders=coders, path=path, kb_dirs=kb or (), limit=limit)
@@ -779,6 +794,30 @@ def eval_(
         out.print(render_comparison(reports))
         return
     for part in render(reports[0]):
+        out.print(part)
+
+
+def _eval_dedup(*, path: Path | None, db: Path | None, kb: list[Path] | None,
+                limit: int | None, as_json: bool, window: int, near_threshold: float) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .dedupeval import render, run_dedup_eval
+
+    show = not as_json and err.is_terminal
+    with Progress(TextColumn("[bold]eval dedup"), BarColumn(), MofNCompleteColumn(),
+                  console=err, disable=not show, transient=True) as bar:
+        task = bar.add_task("eval", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = run_dedup_eval(path=path, db=db, kb_dirs=kb or (), limit=limit,
+                                config=_dedup_config(window, near_threshold),
+                                progress=progress)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+        return
+    for part in render(report):
         out.print(part)
 
 

@@ -15,10 +15,14 @@ article.
 with its mentions. Two events are compatible when
 
 - their event types are equal and their modes, where both have modes, overlap;
-- their actor sets and recipient sets are equal (for CONSULT, whose participants PLOVER
-  lists together, the union of both sides is compared);
+- their actor sets and recipient sets are equal, each actor identified by its code and
+  sector (``TUR/GOV``), else by its name (for CONSULT, whose participants PLOVER lists
+  together, the union of both sides is compared); an event with one side unknown must
+  name a particular person or the same place (or, without a place, the same object); an
+  event that identifies nobody is never merged (see :func:`blocking_key`);
 - their date intervals (the date plus its precision: a week-precision date covers seven
-  days) lie within ``window_days`` of each other;
+  days) lie within ``window_days`` of each other (a report dated only to the month or the
+  year may join an event but does not widen its interval);
 - their places, where both have a country, are in the same country, and their objects,
   where both have objects, share one;
 - their factuality agrees (a negated or hypothetical report does not merge with a factual
@@ -26,25 +30,31 @@ with its mentions. Two events are compatible when
 
 A new event joins the compatible cluster whose date interval is nearest (ties: the
 earliest cluster); otherwise it founds a new cluster whose id is its own id. A cluster's
-interval grows to cover its members. The thresholds live in :class:`DedupConfig`.
+interval grows to cover its members. An event of an article linked as a copy joins the
+cluster of its twin in the original instead, whatever its key (the two levels work
+together: a re-published story never counts as a second event). The thresholds live in
+:class:`DedupConfig`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from .records import Article, Event
+from .records import Article, Entity, Event
 
 if TYPE_CHECKING:
     import numpy as np
 
 MINHASH_SCHEME = "affine32"
 """datasketch's hashing scheme; stored signatures are only comparable within one scheme."""
+
+FINE_PRECISIONS = frozenset({"day", "week", "unknown"})
+"""Date precisions whose interval may widen a cluster's interval."""
 
 PRECISION_DAYS = {"day": 0, "week": 6, "month": 30, "year": 364, "decade": 3652,
                   "unknown": 0}
@@ -56,8 +66,9 @@ class DedupConfig:
 
     window_days: int = 3
     """Largest gap between two reports' date intervals for them to be one event."""
-    near_threshold: float = 0.8
-    """Estimated Jaccard similarity of body shingles from which two articles are copies."""
+    near_threshold: float = 0.5
+    """Estimated Jaccard similarity of body shingles from which two articles are copies
+    (0.5: on the dedup gold set, every re-publication found, none wrongly; docs/dedup.md)."""
     num_perm: int = 64
     """MinHash permutations (more: better estimates, more memory)."""
     shingle: int = 5
@@ -160,18 +171,74 @@ class ArticleIndex:
 # -- events -----------------------------------------------------------------------------
 
 
-def _codes(ents: Iterable[object]) -> tuple[str, ...]:
-    return tuple(sorted({getattr(e, "code", "") for e in ents} - {""}))
+def identity(ent: Entity) -> str | None:
+    """What identifies an actor across reports: its code with its sector (``USA/GOV``,
+    the CAMEO actor; for an armed or political group also the group, ``COL/REB/farc``),
+    else its name when it has one (``~valdemar franklin quintero``, a person the knowledge
+    base does not know); ``None`` for a bare role ("officials", "troops" with no country),
+    which identifies nothing."""
+    if ent.code:
+        code = f"{ent.code}/{ent.sector}" if ent.sector else ent.code
+        kind, _, key = ent.kb_key.partition(":")
+        # groups share their country and sector (FARC, ELN: COL/REB); keep them apart
+        return f"{code}/{key}" if kind == "groups" and key else code
+    name = " ".join(_WORD.findall(ent.name.lower()))
+    return f"~{name}" if name else None
+
+
+SPECIFIC_KINDS = frozenset({"people", "offices"})
+"""Knowledge files whose entries name one particular person."""
+
+
+def _specific(ent: Entity) -> bool:
+    """A named person (or another named actor the knowledge base does not know), not a
+    country, a group that acts often (ELN attacked ...), or a bare role."""
+    if not ent.code:
+        return bool(identity(ent))
+    return ent.kb_key.split(":", 1)[0] in SPECIFIC_KINDS
+
+
+def _side(ents: Iterable[Entity]) -> tuple[str, ...]:
+    return tuple(sorted({i for i in map(identity, ents) if i}))
+
+
+def _place(e: Event) -> str:
+    loc = e.location
+    if loc is None:
+        return ""
+    return " ".join(_WORD.findall((loc.name or loc.text).lower()))
 
 
 def blocking_key(e: Event) -> str:
-    """Events that may be one real-world event share this key."""
-    actors, recips = _codes(e.actor), _codes(e.recipient)
+    """Events that may be one real-world event share this key.
+
+    It holds the event type, the identities of both sides (:func:`identity`; for CONSULT,
+    whose participants PLOVER lists together, one set) and the factuality. An event with
+    one side unknown and no named person ("Senator X was shot" names its victim; "the
+    ELN attacked" does not identify one attack) also needs an anchor, its place or an
+    object, in the key
+    ("troops attacked a village" is one event only with the same village). An event that
+    identifies nothing (both sides unknown, or one side unknown and neither a named actor
+    nor an anchor) gets a key of its own: it is never merged with another report, except
+    as the copy of an article (:meth:`EventClusterer.assign_batch`).
+    """
+    actors, recips = _side(e.actor), _side(e.recipient)
     if e.event_type == "CONSULT":
         actors, recips = tuple(sorted(set(actors) | set(recips))), ()
+        one_sided = len(actors) < 2
+    else:
+        one_sided = not actors or not recips
+    anchor = ""
+    needs_anchor = one_sided and not any(map(_specific, (*e.actor, *e.recipient)))
+    if needs_anchor:
+        place = _place(e)
+        objects = sorted({o.name for o in e.objects if o.name})
+        anchor = f"@{place}" if place else f"#{objects[0]}" if objects else ""
+    if not (actors or recips) or (needs_anchor and not anchor):
+        return f"solo|{e.id}"
     f = e.factuality
     fact = ("N" if f.negated else "") + ("H" if f.hypothetical else "")
-    return f"{e.event_type}|{','.join(actors)}|{','.join(recips)}|{fact}"
+    return f"{e.event_type}|{','.join(actors)}|{','.join(recips)}|{anchor}|{fact}"
 
 
 def interval(e: Event) -> tuple[date, date]:
@@ -214,12 +281,34 @@ def compatible(e: Event, c: Cluster, config: DedupConfig) -> bool:
     return not (objs and c.objects and not objs & c.objects)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredMention:
+    """An event of a stored article with its cluster (to place the events of a copy)."""
+
+    article_id: str
+    event_type: str
+    trigger: str
+    sentence: str
+    cluster: Cluster
+
+
 class ClusterSource(Protocol):
     """Where existing clusters come from (the store)."""
 
     def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date) -> list[Cluster]:
         """Clusters with one of ``keys`` whose interval touches ``[lo, hi]``."""
         ...
+
+    def article_mentions(self, article_ids: Sequence[str]) -> list[StoredMention]:
+        """The clustered events of the given stored articles."""
+        ...
+
+
+def _signatures(event_type: str, trigger: str, sentence: str) -> tuple[tuple[str, ...], ...]:
+    """How an event of a copy finds its twin in the original: same type, trigger and
+    sentence; else same type and trigger."""
+    t = trigger.lower()
+    return ((event_type, t, " ".join(_WORD.findall(sentence.lower()))), (event_type, t))
 
 
 class EventClusterer:
@@ -231,13 +320,28 @@ class EventClusterer:
         self.source = source
         self.config = config
         self._by_key: dict[str, dict[str, Cluster]] = {}
+        self._by_id: dict[str, Cluster] = {}
 
-    def assign_batch(self, events: Sequence[Event]) -> list[Cluster]:
+    def _track(self, c: Cluster) -> Cluster:
+        """The one object for cluster ``c.id`` in this batch."""
+        known = self._by_id.setdefault(c.id, c)
+        self._by_key.setdefault(known.key, {})[known.id] = known
+        return known
+
+    def assign_batch(self, events: Sequence[Event],
+                     copies: Mapping[str, str] | None = None) -> list[Cluster]:
         """Assign ``events``; returns the clusters they created or changed (with
-        ``new_members``), to be written with the batch. Then forget them."""
-        self._by_key = {}
+        ``new_members``), to be written with the batch. Then forget them.
+
+        ``copies`` maps the ids of articles linked as copies to their originals: an event
+        of a copy joins the cluster of its twin in the original (same type and trigger,
+        same sentence where it can), whatever its key, so a re-published story never
+        counts as a second event. Events of copies without a twin are assigned as usual.
+        """
+        self._by_key, self._by_id = {}, {}
         if not events:
             return []
+        copies = dict(copies or {})
         pad = timedelta(days=self.config.window_days)
         keys = sorted({blocking_key(e) for e in events})
         ivs = [interval(e) for e in events]
@@ -245,28 +349,57 @@ class EventClusterer:
         hi = max(i[1] for i in ivs) + pad
         if self.source is not None:
             for c in self.source.candidate_clusters(keys, lo, hi):
-                self._by_key.setdefault(c.key, {})[c.id] = c
+                self._track(c)
+        # original article -> signature -> its events' clusters, in text order
+        twins: dict[str, dict[tuple[str, ...], list[Cluster]]] = {}
+        originals = set(copies.values())
+        if self.source is not None and originals:
+            for m in self.source.article_mentions(sorted(originals)):
+                found = twins.setdefault(m.article_id, {})
+                for sig in _signatures(m.event_type, m.trigger, m.sentence):
+                    found.setdefault(sig, []).append(self._track(m.cluster))
+        later: list[Event] = []
         for e in events:
-            self.assign(e)
-        changed = [c for d in self._by_key.values() for c in d.values() if c.dirty]
-        self._by_key = {}
+            if e.article_id in copies:
+                later.append(e)
+                continue
+            c = self.assign(e)
+            if e.article_id in originals:
+                found = twins.setdefault(e.article_id, {})
+                for sig in _signatures(e.event_type, e.evidence.trigger, e.evidence.sentence):
+                    found.setdefault(sig, []).append(c)
+        for e in sorted(later, key=lambda e: (e.article_id, e.evidence.sentence_index,
+                                              e.evidence.trigger_start, e.id)):
+            found = twins.get(copies[e.article_id], {})
+            twin = None
+            for sig in _signatures(e.event_type, e.evidence.trigger, e.evidence.sentence):
+                if found.get(sig):
+                    twin = found[sig].pop(0)
+                    break
+            self.assign(e, into=twin)
+        changed = [c for c in self._by_id.values() if c.dirty]
+        self._by_key, self._by_id = {}, {}
         return changed
 
-    def assign(self, e: Event) -> Cluster:
+    def assign(self, e: Event, *, into: Cluster | None = None) -> Cluster:
+        """Put ``e`` into the nearest compatible cluster of its key (or ``into``), else
+        into a new cluster of its own."""
         key = blocking_key(e)
         lo, hi = interval(e)
         known = self._by_key.setdefault(key, {})
-        best: Cluster | None = None
+        best: Cluster | None = into
         best_rank: tuple[int, date, str] | None = None
-        for c in known.values():
+        for c in known.values() if best is None else ():
             if compatible(e, c, self.config):
                 rank = (_gap((lo, hi), (c.date_lo, c.date_hi)), c.date_lo, c.id)
                 if best_rank is None or rank < best_rank:
                     best, best_rank = c, rank
         if best is None:
-            best = Cluster(id=e.id, key=key, date_lo=lo, date_hi=hi)
-            known[best.id] = best
-        best.date_lo, best.date_hi = min(best.date_lo, lo), max(best.date_hi, hi)
+            best = self._track(Cluster(id=e.id, key=key, date_lo=lo, date_hi=hi))
+        if e.date_precision in FINE_PRECISIONS:
+            # a report dated only to the month or year may join an event, but must not
+            # stretch it over the month or year (and so swallow every later report)
+            best.date_lo, best.date_hi = min(best.date_lo, lo), max(best.date_hi, hi)
         best.modes = best.modes | set(e.mode)
         if not best.country and e.location and e.location.country:
             best.country = e.location.country
@@ -297,11 +430,14 @@ def dedup_rows(articles: Iterable[tuple[Article, Sequence[Event]]], *,
     """
     rows: list[tuple[object, ...]] = []
     events: list[Event] = []
+    copies: dict[str, str] = {}
     for art, evs in articles:
         link, bhash, sig = index.link(art)
         rows.append((art.id, bhash, sig.tobytes() if sig is not None else None,
                      link.duplicate_of if link else None, link.kind if link else None,
                      link.similarity if link else None, source_name(art)))
+        if link is not None:
+            copies[art.id] = link.duplicate_of
         events.extend(evs)
     events.sort(key=lambda e: (e.date, e.id))
-    return rows, clusterer.assign_batch(events)
+    return rows, clusterer.assign_batch(events, copies)

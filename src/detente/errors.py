@@ -227,6 +227,14 @@ class EvalDataError(DetenteError):
     default_hint = "point --path at a directory laid out like ../shared/data/NAME"
 
 
+class DedupGoldError(EvalDataError):
+    """A dedup gold set (``detente eval dedup``) is malformed."""
+
+    code = "E630"
+    default_hint = ("rebuild it with `python scripts/shared_corpus.py dedup-gold DIR`; "
+                    "docs/dedup.md describes the files")
+
+
 # -- HTTP API (E7xx) ----------------------------------------------------------------
 
 

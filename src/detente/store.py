@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from .dedup import ArticleIndex, Cluster, DedupConfig
+from .dedup import ArticleIndex, Cluster, DedupConfig, StoredMention
 from .errors import (
     NotFound,
     QueryTimeout,
@@ -534,6 +534,26 @@ class Store:
                         modes=frozenset(r[4] or ()), country=r[5] or "",
                         objects=frozenset(r[6] or ())) for r in rows]
 
+    def article_mentions(self, article_ids: Sequence[str]) -> list[StoredMention]:
+        """The clustered events of the given articles, with their clusters."""
+        if not article_ids:
+            return []
+        rows = self.con.execute(
+            "SELECT e.article_id, e.event_type, e.trigger, e.sentence, c.id, c.key, "
+            "c.date_lo, c.date_hi, c.modes, c.country, c.objects FROM events e "
+            "JOIN event_mentions m ON m.event_id = e.id "
+            "JOIN event_clusters c ON c.id = m.cluster_id "
+            "WHERE e.article_id IN (SELECT unnest(?)) "
+            "ORDER BY e.article_id, e.sentence_index, e.trigger_start, e.id",
+            [list(article_ids)]).fetchall()
+        return [StoredMention(article_id=r[0], event_type=r[1], trigger=r[2] or "",
+                              sentence=r[3] or "",
+                              cluster=Cluster(id=r[4], key=r[5], date_lo=r[6], date_hi=r[7],
+                                              modes=frozenset(r[8] or ()),
+                                              country=r[9] or "",
+                                              objects=frozenset(r[10] or ())))
+                for r in rows]
+
     def article_index(self, config: DedupConfig) -> ArticleIndex:
         """An LSH index of every stored article's signature, for near-duplicate checks."""
         import numpy as np
@@ -641,11 +661,22 @@ class Store:
         assert row is not None
         return {"clusters": int(row[0]), "mentions": int(row[1]), "linked_articles": int(row[2])}
 
-    def article_links(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        """Articles linked as copies of an earlier one."""
+    def article_links(self, *, limit: int | None = 100) -> list[dict[str, Any]]:
+        """Articles linked as copies of an earlier one (``limit=None``: all)."""
         return self._dicts(
             "SELECT article_id, duplicate_of, kind, similarity FROM article_dedup "
-            "WHERE duplicate_of IS NOT NULL ORDER BY article_id LIMIT ?", [limit])
+            "WHERE duplicate_of IS NOT NULL ORDER BY article_id LIMIT ?",
+            [limit if limit is not None else 2**62])
+
+    def cluster_articles(self, *, min_articles: int = 2) -> list[dict[str, Any]]:
+        """Each cluster reported by at least ``min_articles`` articles: ``id``, ``key``,
+        ``event_type`` and the sorted ``articles`` (ids) of its mentions."""
+        return self._dicts(
+            "SELECT c.id, c.key, any_value(e.event_type) AS event_type, "
+            "list(DISTINCT e.article_id ORDER BY e.article_id) AS articles "
+            "FROM event_clusters c JOIN event_mentions m ON m.cluster_id = c.id "
+            "JOIN events e ON e.id = m.event_id GROUP BY c.id, c.key "
+            "HAVING count(DISTINCT e.article_id) >= ? ORDER BY c.id", [min_articles])
 
     # -- reads ---------------------------------------------------------------------
 
