@@ -189,3 +189,14 @@ def test_analytics_detect_shifts_baseline_is_calendar_window() -> None:
     rows = series([0.1, 0.1, 0.1, 0.9])
     rows[-1]["period"] = date(2021, 6, 1)  # a year after the others: no recent baseline
     assert detect_shifts(rows) == []
+
+
+def test_analytics_top_actor_name_prefers_the_country(db_path: Path) -> None:
+    from detente.records import Entity
+
+    person = Entity(code="IND", sector="GOV", name="A Prime Minister", kb_key="people:pm")
+    country = Entity(code="IND", sector="GOV", name="India", kb_key="countries:IND")
+    with Store(db_path) as s:
+        s.write([coded(make_article(), *(make_event(f"p{i}", actor=(person,)) for i in range(3)),
+                       make_event("c1", actor=(country,)))])
+        assert s.top_actors()[0]["name"] == "India"

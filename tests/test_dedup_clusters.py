@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -184,13 +185,20 @@ def test_dedup_identity(ent: Entity, want: str | None) -> None:
     ({"recipient": None}, False),                                 # one side, an object
     ({"recipient": None, "objects": ()}, True),                   # one side, no anchor
     ({"recipient": None, "location": Place(text="Mosul", name="Mosul")}, False),
-    ({"recipient": None, "actor": (named("Ana Ruiz"),), "objects": ()}, False),  # a person
+    ({"recipient": None, "actor": (named("Ana Ruiz"),), "objects": ()}, True),  # acting
+    ({"actor": (Entity(code="", sector="REB"),), "recipient": "victim", "objects": ()},
+     False),                                                      # a named victim
     ({"actor": (Entity(code="", sector="MIL"),), "recipient": None}, True),
     ({"recipient": None, "actor": (Entity(code="COL", sector="REB", kb_key="groups:eln"),),
       "objects": ()}, True),                                      # a group acting: too common
 ])
 def test_dedup_blocking_key_needs_identity(kw: dict[str, object], solo: bool) -> None:
+    victim = kw.get("recipient") == "victim"
+    if victim:
+        kw = {**kw, "recipient": None}
     e = make_event("e1", **kw)  # type: ignore[arg-type]
+    if victim:
+        e = replace(e, recipient=(named("Ana Ruiz"),))
     assert blocking_key(e).startswith("solo|") is solo
 
 
@@ -202,21 +210,16 @@ def test_dedup_unidentified_events_never_merge() -> None:
 
 
 def test_dedup_coarse_dates_join_but_do_not_widen() -> None:
-    clusterer = EventClusterer(None)
     year = make_event("y", day=date(2021, 1, 1), date_precision="year")
     day1 = make_event("d1", day=date(2021, 3, 1))
     day2 = make_event("d2", day=date(2021, 9, 1))
-    changed = clusterer.assign_batch([year, day1, day2])
-    # the year-dated report founds a cluster over 2021 that both day reports could join;
-    # but it is their nearest, and it must not become a whole-year event for later ones
-    by_id = {c.id: c for c in changed}
-    assert sorted(len(c.new_members) for c in changed) in ([1, 2], [3])
-    later = EventClusterer(None)
-    changed = later.assign_batch([day1, year, day2])
+    changed = EventClusterer(None).assign_batch([day1, year, day2])
     first = next(c for c in changed if "d1" in c.new_members)
+    # the year-dated report joins the March event, which stays a one-day event, so the
+    # September report is not swallowed by it
+    assert first.new_members == ["d1", "y"]
     assert (first.date_lo, first.date_hi) == (date(2021, 3, 1), date(2021, 3, 1))
-    assert "d2" not in first.new_members
-    assert by_id
+    assert len(changed) == 2
 
 
 def test_dedup_copy_events_join_their_twins_across_runs(tmp_path: Path) -> None:
@@ -249,3 +252,14 @@ def test_dedup_copy_in_the_same_batch(tmp_path: Path) -> None:
             coded(art("a2", BODY + " Reporting by a correspondent."),
                   make_event("c1", article_id="a2", **anon))])  # type: ignore[arg-type]
         assert [(c["id"], c["mentions"]) for c in store.clusters()] == [("e1", 2)]
+
+
+def test_dedup_daily_reports_do_not_chain_into_a_long_event() -> None:
+    days = [make_event(f"d{i:02d}", day=date(2021, 3, 1) + (date(2021, 3, 3) - date(2021, 3, 1))
+                       * i) for i in range(10)]  # every second day for three weeks
+    changed = EventClusterer(None, DedupConfig(window_days=3, max_span_days=7)).assign_batch(
+        days)
+    assert len(changed) >= 3
+    assert all((c.date_hi - c.date_lo).days <= 7 for c in changed)
+    one = EventClusterer(None, DedupConfig(window_days=3, max_span_days=60)).assign_batch(days)
+    assert len(one) == 1

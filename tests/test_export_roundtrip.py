@@ -11,7 +11,7 @@ import pytest
 from conftest import make_event
 from detente.errors import UnknownName, UsageError
 from detente.export import GDELT_COLUMNS, gdelt_quad, read_events, read_gdelt, write_events
-from detente.records import Entity, Factuality, Place
+from detente.records import Entity, EventObject, Factuality, Place
 
 
 def sample() -> list:  # type: ignore[type-arg]
@@ -24,6 +24,8 @@ def sample() -> list:  # type: ignore[type-arg]
                           Entity(code="RUS", sector="GOV", name="Vladimir Putin",
                                  text="Putin")),
                    factuality=Factuality(hypothetical=True, historical=True),
+                   objects=(EventObject(text="S-400s", name="S-400", category="air-defence",
+                                        origin="RUS", kb_key="weapons:s-400"),),
                    location=Place(text="Sochi", name="Sochi", country="RUS", lat=43.6,
                                   lon=39.73, geonameid=491422, feature="city")),
     ]

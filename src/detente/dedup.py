@@ -18,11 +18,14 @@ with its mentions. Two events are compatible when
 - their actor sets and recipient sets are equal, each actor identified by its code and
   sector (``TUR/GOV``), else by its name (for CONSULT, whose participants PLOVER lists
   together, the union of both sides is compared); an event with one side unknown must
-  name a particular person or the same place (or, without a place, the same object); an
-  event that identifies nobody is never merged (see :func:`blocking_key`);
+  name a particular person as its recipient, or the same place (or, without a place, the
+  same object); an event that identifies nobody is never merged (see
+  :func:`blocking_key`);
 - their date intervals (the date plus its precision: a week-precision date covers seven
-  days) lie within ``window_days`` of each other (a report dated only to the month or the
-  year may join an event but does not widen its interval);
+  days) lie within ``window_days`` of each other, and the event's interval would not
+  grow beyond ``max_span_days`` (so daily reports of similar happenings do not chain into
+  one long "event"); a report dated only to the month or the year may join an event but
+  does not widen its interval;
 - their places, where both have a country, are in the same country, and their objects,
   where both have objects, share one;
 - their factuality agrees (a negated or hypothetical report does not merge with a factual
@@ -66,6 +69,9 @@ class DedupConfig:
 
     window_days: int = 3
     """Largest gap between two reports' date intervals for them to be one event."""
+    max_span_days: int = 7
+    """Longest an event's date interval may grow by taking in day- or week-dated reports
+    (without it, reports a few days apart chain into month-long "events")."""
     near_threshold: float = 0.5
     """Estimated Jaccard similarity of body shingles from which two articles are copies
     (0.5: on the dedup gold set, every re-publication found, none wrongly; docs/dedup.md)."""
@@ -214,9 +220,9 @@ def blocking_key(e: Event) -> str:
 
     It holds the event type, the identities of both sides (:func:`identity`; for CONSULT,
     whose participants PLOVER lists together, one set) and the factuality. An event with
-    one side unknown and no named person ("Senator X was shot" names its victim; "the
-    ELN attacked" does not identify one attack) also needs an anchor, its place or an
-    object, in the key
+    one side unknown and no named person as its recipient ("Senator X was shot" names
+    its victim; "the ELN attacked" or "the Prime Minister urged" do not identify one
+    event) also needs an anchor, its place or an object, in the key
     ("troops attacked a village" is one event only with the same village). An event that
     identifies nothing (both sides unknown, or one side unknown and neither a named actor
     nor an anchor) gets a key of its own: it is never merged with another report, except
@@ -229,7 +235,10 @@ def blocking_key(e: Event) -> str:
     else:
         one_sided = not actors or not recips
     anchor = ""
-    needs_anchor = one_sided and not any(map(_specific, (*e.actor, *e.recipient)))
+    # a named victim or target identifies an event ("Senator X was shot"); a named actor
+    # does not ("the Prime Minister urged ..." happens every day)
+    needs_anchor = one_sided and not (
+        e.event_type != "CONSULT" and any(map(_specific, e.recipient)))
     if needs_anchor:
         place = _place(e)
         objects = sorted({o.name for o in e.objects if o.name})
@@ -270,8 +279,12 @@ def _gap(a: tuple[date, date], b: tuple[date, date]) -> int:
 
 
 def compatible(e: Event, c: Cluster, config: DedupConfig) -> bool:
-    if _gap(interval(e), (c.date_lo, c.date_hi)) > config.window_days:
+    lo, hi = interval(e)
+    if _gap((lo, hi), (c.date_lo, c.date_hi)) > config.window_days:
         return False
+    if (e.date_precision in FINE_PRECISIONS
+            and (max(hi, c.date_hi) - min(lo, c.date_lo)).days > config.max_span_days):
+        return False  # no chains: daily reports of "the same kind of thing" stay apart
     if e.mode and c.modes and not set(e.mode) & c.modes:
         return False
     country = e.location.country if e.location else ""

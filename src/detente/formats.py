@@ -71,7 +71,8 @@ def plover_dict(e: Event) -> dict[str, Any]:
         "future": e.factuality.future,
         "historical": e.factuality.historical,
         "objects": [{"name": o.name, "text": o.text, "category": o.category,
-                     "origin": o.origin} for o in e.objects],
+                     "origin": o.origin, **({"kb_key": o.kb_key} if o.kb_key else {})}
+                    for o in e.objects],
         "event_loc": None,
         "content": e.content,
         "confidence": e.confidence,

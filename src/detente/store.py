@@ -935,8 +935,8 @@ class Store:
         """The most frequent actors (or recipients) with their cooperation/conflict mix.
 
         An event counts once per distinct code on that side; negated and hypothetical
-        events are left out; ``name`` is the most frequent entity name stored with the
-        code."""
+        events are left out; ``name`` is the country's or organisation's name (else the
+        most frequent entity name stored with the code)."""
         if role not in {"actor", "recipient"}:
             raise UsageError(f"role must be actor or recipient, not {role!r}")
         column = "actor_codes" if role == "actor" else "recipient_codes"
@@ -954,13 +954,16 @@ class Store:
                  **{k: v for k, v in r.items() if k != "code"}} for r in rows]
 
     def _names(self, role: str, codes: Sequence[str]) -> dict[str, str]:
-        """The most frequent stored name of each code (ties: alphabetical)."""
+        """The name of each code: its country's or organisation's own name where stored,
+        else its most frequent entity name (ties: alphabetical)."""
         if not codes:
             return {}
         rows = self.con.execute(
-            "SELECT code, arg_min(name, (-n, name)) FROM (SELECT code, name, count(*) AS n "
+            "SELECT code, arg_min(name, (-own, -n, name)) FROM (SELECT code, name, "
+            "count(*) AS n, max(CASE WHEN split_part(kb_key, ':', 1) IN "
+            "('countries', 'organisations') THEN 1 ELSE 0 END) AS own "
             "FROM event_entities WHERE role = ? AND code IN (SELECT unnest(?)) "
-            "AND coalesce(name, '') <> '' GROUP BY ALL) GROUP BY code",
+            "AND coalesce(name, '') <> '' GROUP BY code, name) GROUP BY code",
             [role, list(codes)]).fetchall()
         return {str(c): str(n) for c, n in rows}
 
