@@ -87,7 +87,7 @@ def test_cli_export_gdelt_and_filters(db: Path, tmp_path: Path) -> None:
 
 
 def test_cli_dedup_rebuild_then_clusters(db: Path) -> None:
-    code, out, err = invoke("dedup", "--db", str(db), "--dedup-window", "40")
+    code, out, err = invoke("dedup", "--db", str(db), "--dedup-window", "40", "--max-span", "400")
     assert code == 0, err
     assert "canonical events" in out
     code, out, err = invoke("clusters", "--db", str(db), "--json")
@@ -99,6 +99,8 @@ def test_cli_dedup_rebuild_then_clusters(db: Path) -> None:
     assert code == 0, err
     assert len(json.loads(out)["mentions_list"]) == rows[0]["mentions"]
     code, _, err = invoke("dedup", "--db", str(db), "--near-threshold", "1.5")
+    assert code == 1 and "E501" in err
+    code, _, err = invoke("dedup", "--db", str(db), "--max-span", "-1")
     assert code == 1 and "E501" in err
 
 
@@ -127,7 +129,7 @@ def test_cli_export_gdelt_carries_canonical_event_counts(db: Path, tmp_path: Pat
     target = tmp_path / "before.tsv"
     assert invoke("export", str(target), "-f", "gdelt", "--db", str(db))[0] == 0
     assert {r["ClusterID"] for r in read_gdelt(target)} == {""}
-    assert invoke("dedup", "--db", str(db), "--dedup-window", "40")[0] == 0
+    assert invoke("dedup", "--db", str(db), "--dedup-window", "40", "--max-span", "400")[0] == 0
     target = tmp_path / "after.tsv"
     assert invoke("export", str(target), "-f", "gdelt", "--db", str(db))[0] == 0
     rows = list(read_gdelt(target))

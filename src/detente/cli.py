@@ -97,14 +97,20 @@ ThresholdOpt = Annotated[float, typer.Option("--near-threshold", help="Shingle s
                                              "(0-1) from which articles are copies.")]
 
 
-def _dedup_config(window: int, threshold: float) -> Any:
+SpanOpt = Annotated[int, typer.Option("--max-span", help="Most days one event may cover "
+                                       "by taking in reports of following days.")]
+
+
+def _dedup_config(window: int, threshold: float, max_span: int = 7) -> Any:
     from .dedup import DedupConfig
 
     if window < 0:
         raise UsageError("--dedup-window must be >= 0")
+    if max_span < 0:
+        raise UsageError("--max-span must be >= 0")
     if not 0.0 < threshold <= 1.0:
         raise UsageError("--near-threshold must be in (0, 1]")
-    return DedupConfig(window_days=window, near_threshold=threshold)
+    return DedupConfig(window_days=window, near_threshold=threshold, max_span_days=max_span)
 
 
 EncodingOpt = Annotated[str | None, typer.Option(help="Codec of inputs that are not UTF-8 "
@@ -420,10 +426,11 @@ def dedup(
     db: DbOpt = None,
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.5,
+    max_span: SpanOpt = 7,
 ) -> None:
     """Recompute near-duplicate links and event clusters over the whole store (after
     changing the window or threshold)."""
-    result = api.rebuild_dedup(db=db, config=_dedup_config(window, near_threshold))
+    result = api.rebuild_dedup(db=db, config=_dedup_config(window, near_threshold, max_span))
     out.print(f"{result['clusters']} canonical events from {result['mentions']} event "
               f"mentions; {result['linked_articles']} articles linked as copies")
 
