@@ -120,30 +120,122 @@ class ArticleLink:
 
 
 class ArticleIndex:
-    """An LSH index over article signatures, filled from the store and kept current."""
+    """Near-duplicate lookup over article bodies, filled from the store and kept current.
+
+    Exact copies are found by body hash; near-copies by MinHash signatures with the LSH
+    banding of datasketch's ``MinHashLSH`` for the same threshold and permutations (its
+    ``b`` bands of ``r`` values): an earlier article is a candidate when one band of its
+    signature equals the new article's, and a link when the estimated Jaccard similarity
+    reaches ``near_threshold``.
+
+    The index is compact, because it lives as long as an ingest run and grows with the
+    store: signatures are rows of one ``uint32`` matrix, the band tables sorted ``int64``
+    arrays of band hashes (each hit is checked against the signature itself, so a hash
+    collision never makes a candidate), about 0.6 KB per article in all.
+    """
+
+    _MIN_MERGE = 4096
 
     def __init__(self, config: DedupConfig = DedupConfig()) -> None:
+        import numpy as np
         from datasketch import MinHashLSH
 
         self.config = config
-        self._lsh = MinHashLSH(threshold=config.near_threshold, num_perm=config.num_perm)
-        self._sigs: dict[str, np.ndarray] = {}
+        lsh = MinHashLSH(threshold=config.near_threshold, num_perm=config.num_perm)
+        self._ranges: list[tuple[int, int]] = [(int(a), int(b)) for a, b in lsh.hashranges]
+        self._ids: list[str] = []
+        self._row: dict[str, int] = {}
+        self._sigs = np.zeros((0, config.num_perm), dtype=np.uint32)
+        self._signed = np.zeros(0, dtype=bool)
         self._bodies: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
+        """Article id -> the article it copies (only for copies)."""
+        self._keys = [np.zeros(0, dtype=np.int64) for _ in self._ranges]
+        self._rows = [np.zeros(0, dtype=np.int32) for _ in self._ranges]
+        self._pending: list[dict[int, list[int]]] = [{} for _ in self._ranges]
+        self._n_pending = 0
 
     def __len__(self) -> int:
         return len(self._bodies)
 
+    def _band_keys(self, sig: np.ndarray) -> list[int]:
+        return [hash(sig[a:b].tobytes()) for a, b in self._ranges]
+
+    def _grow(self, need: int) -> None:
+        import numpy as np
+
+        cap = len(self._signed)
+        if need <= cap:
+            return
+        new = max(need, cap + cap // 2, 1024)
+        sigs = np.zeros((new, self.config.num_perm), dtype=np.uint32)
+        sigs[:cap] = self._sigs
+        signed = np.zeros(new, dtype=bool)
+        signed[:cap] = self._signed
+        self._sigs, self._signed = sigs, signed
+
+    def _merge(self) -> None:
+        import numpy as np
+
+        for i, pend in enumerate(self._pending):
+            if not pend:
+                continue
+            keys = np.fromiter((k for k, rows in pend.items() for _ in rows), dtype=np.int64)
+            rows = np.fromiter((r for rs in pend.values() for r in rs), dtype=np.int32)
+            keys = np.concatenate([self._keys[i], keys])
+            rows = np.concatenate([self._rows[i], rows])
+            order = np.argsort(keys, kind="stable")
+            self._keys[i], self._rows[i] = keys[order], rows[order]
+            self._pending[i] = {}
+        self._n_pending = 0
+
     def add(self, article_id: str, bhash: str, sig: np.ndarray | None,
             canonical: str | None = None) -> None:
         self._bodies.setdefault(bhash, article_id)
-        self._canonical[article_id] = canonical or article_id
-        if sig is not None and article_id not in self._sigs:
-            from datasketch import MinHash
+        if canonical and canonical != article_id:
+            self._canonical[article_id] = canonical
+        else:
+            self._canonical.pop(article_id, None)
+        if sig is None or article_id in self._row:
+            return
+        values = self._as_u32(sig)
+        row = len(self._ids)
+        self._ids.append(article_id)
+        self._row[article_id] = row
+        self._grow(row + 1)
+        self._sigs[row] = values
+        self._signed[row] = True
+        for pend, key in zip(self._pending, self._band_keys(values), strict=True):
+            pend.setdefault(key, []).append(row)
+        self._n_pending += 1
+        if self._n_pending >= max(self._MIN_MERGE, len(self._keys[0]) // 8):
+            self._merge()
 
-            self._sigs[article_id] = sig
-            self._lsh.insert(article_id, MinHash(num_perm=self.config.num_perm,
-                                                 hashvalues=sig, scheme=MINHASH_SCHEME))
+    @staticmethod
+    def _as_u32(sig: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if sig.dtype != np.uint32:
+            if sig.size and int(sig.max()) >= 1 << 32:
+                raise ValueError("MinHash values do not fit 32 bits; use the affine32 scheme")
+            sig = sig.astype(np.uint32)
+        return sig
+
+    def _candidates(self, values: np.ndarray) -> set[int]:
+        import numpy as np
+
+        found: set[int] = set()
+        for i, key in enumerate(self._band_keys(values)):
+            a, b = self._ranges[i]
+            rows = list(self._pending[i].get(key, ()))
+            keys = self._keys[i]
+            lo = int(np.searchsorted(keys, key, side="left"))
+            hi = int(np.searchsorted(keys, key, side="right"))
+            rows.extend(int(r) for r in self._rows[i][lo:hi])
+            for r in rows:
+                if r not in found and np.array_equal(self._sigs[r, a:b], values[a:b]):
+                    found.add(r)
+        return found
 
     def link(self, article: Article) -> tuple[ArticleLink | None, str, np.ndarray | None]:
         """Find what ``article`` copies (if anything) and add it to the index.
@@ -157,15 +249,13 @@ class ArticleIndex:
         if first is not None and first != article.id:
             link = ArticleLink(article.id, self._canonical.get(first, first), "exact-body", 1.0)
         elif sig is not None:
-            from datasketch import MinHash
-
-            mh = MinHash(num_perm=self.config.num_perm, hashvalues=sig,
-                         scheme=MINHASH_SCHEME)
+            values = self._as_u32(sig)
             best, best_sim = None, 0.0
-            for cand in self._lsh.query(mh):
+            for row in self._candidates(values):
+                cand = self._ids[row]
                 if cand == article.id:
                     continue
-                sim = float((self._sigs[cand] == sig).mean())
+                sim = float((self._sigs[row] == values).mean())
                 if sim >= self.config.near_threshold and (sim, cand) > (best_sim, best or ""):
                     best, best_sim = cand, sim
             if best is not None:
