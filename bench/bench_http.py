@@ -65,6 +65,7 @@ def make_store(path: Path, n: int) -> None:
         con.execute("DELETE FROM events")
         con.execute("INSERT INTO events SELECT * FROM ev ORDER BY date, id")
         con.execute("DROP TABLE ev")
+        store.rebuild_summaries()  # the rows above bypassed Store.write
         store.ensure_serving_indexes()
         con.execute("INSERT INTO meta VALUES (?, ?)", ["bench_http_events", str(n)])
         con.execute("CHECKPOINT")

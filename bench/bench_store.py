@@ -135,6 +135,7 @@ def bench_queries(args: argparse.Namespace) -> None:
         store = Store(args.db)
         t = time.perf_counter()
         build(store.con, args.events)
+        store.rebuild_summaries()  # the rows above bypassed Store.write
         print(f"built {args.events:,} synthetic events in {time.perf_counter() - t:.1f} s")
     size = args.db.stat().st_size / 1e9
     print(f"data: {args.events:,} synthetic events (see the module docstring), "

@@ -82,6 +82,8 @@ def build_synthetic_store(path: Path, *, events: int, seed: int = 7) -> dict[str
     counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
               for t in ("articles", "events", "event_entities")}
     con.close()
+    with Store(path) as store:  # the rows above bypassed Store.write
+        store.rebuild_summaries()
     return counts
 
 

@@ -165,6 +165,41 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 """
 
+SUMMARY_VERSION = "1"
+"""Version of the serving summaries (``meta`` key ``summaries``); a store whose summaries
+are missing or of another version has them rebuilt when opened for writing."""
+
+_SUMMARY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sum_dyad_day (source VARCHAR, target VARCHAR, day DATE,
+    quad_class INTEGER, certain BOOLEAN, mirror BOOLEAN, events BIGINT, goldstein_n BIGINT,
+    goldstein_sum DOUBLE, intensity_n BIGINT, intensity_sum DOUBLE);
+CREATE TABLE IF NOT EXISTS sum_key_day (key VARCHAR, day DATE, events BIGINT);
+CREATE TABLE IF NOT EXISTS sum_actor (code VARCHAR, events BIGINT, as_actor BIGINT,
+    as_recipient BIGINT);
+CREATE TABLE IF NOT EXISTS sum_actor_surface (code VARCHAR, role VARCHAR, sector VARCHAR,
+    text VARCHAR, name VARCHAR, office VARCHAR, mentions BIGINT);
+CREATE TABLE IF NOT EXISTS sum_clusters (id VARCHAR PRIMARY KEY, event_type VARCHAR,
+    cameo VARCHAR, date_lo DATE, date_hi DATE, actor_codes VARCHAR[],
+    recipient_codes VARCHAR[], mentions BIGINT, articles BIGINT, sources BIGINT,
+    confidence DOUBLE, objects VARCHAR[]);
+"""
+"""Serving summaries, kept by every write in the batch's transaction (see
+:meth:`Store.rebuild_summaries`). Counts are additive: a write appends the counts of the
+events it stored (rows of one key add up), so the HTTP API answers from a few rows
+instead of scanning every event:
+
+- ``sum_dyad_day``: events per directed pair of different codes (as the network),
+  day, quad class and certainty (neither negated nor hypothetical), with Goldstein and
+  intensity sums; ``mirror`` marks events that also count for the reverse pair, so a
+  two-way series counts each event once;
+- ``sum_key_day``: events per day for ``*`` (all), ``a:CODE``, ``r:CODE`` and
+  ``t:TYPE``, which tells an event page how far back its newest events lie;
+- ``sum_actor``, ``sum_actor_surface``: per code, the events, actor and recipient roles,
+  and the sectors, names and surface texts it was resolved from;
+- ``sum_clusters``: one row per cluster with its report counts (recomputed for the
+  clusters a batch changes).
+"""
+
 EVENT_COLUMNS = (
     "id", "article_id", "event_type", "mode", "context", "cameo", "goldstein", "quad_class",
     "intensity", "date", "date_precision", "date_basis", "date_text", "published",
@@ -346,6 +381,10 @@ class Store:
     """
 
     _borrowed: bool = False
+    summaries: bool = False
+    """Whether the serving summaries are present and current (see
+    :data:`_SUMMARY_SCHEMA`); when not (an older store opened read-only), reads fall back
+    to scanning the events."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False,
                  lock_timeout: float | None = None) -> None:
@@ -379,6 +418,11 @@ class Store:
                 raise SchemaMismatch(f"{self.path} has schema version {found}, this detente "
                                      f"uses {SCHEMA_VERSION}", found=found,
                                      expected=SCHEMA_VERSION)
+            row = self.con.execute("SELECT value FROM meta WHERE key = ?",
+                                   ["summaries"]).fetchone()
+            self.summaries = row is not None and row[0] == SUMMARY_VERSION
+            if not self.summaries and not self.read_only:
+                self.rebuild_summaries()
             return
         if tables:
             raise SchemaMismatch(f"{self.path} is a DuckDB file but not a detente store "
@@ -388,9 +432,11 @@ class Store:
             raise SchemaMismatch(f"{self.path} is empty", hint="ingest articles first")
         self.con.execute("BEGIN")
         self.con.execute(_SCHEMA)
-        self.con.execute("INSERT INTO meta VALUES (?, ?)", ["schema_version",
-                                                            str(SCHEMA_VERSION)])
+        self.con.execute(_SUMMARY_SCHEMA)
+        self.con.execute("INSERT INTO meta VALUES (?, ?), (?, ?)",
+                         ["schema_version", str(SCHEMA_VERSION), "summaries", SUMMARY_VERSION])
         self.con.execute("COMMIT")
+        self.summaries = True
 
     def close(self) -> None:
         if not self._borrowed:
@@ -401,6 +447,7 @@ class Store:
         closes what it opens, handed a store someone else owns)."""
         twin = object.__new__(Store)
         twin.path, twin.read_only, twin.con = self.path, self.read_only, self.con
+        twin.summaries = self.summaries
         twin._borrowed = True
         return twin
 
@@ -455,10 +502,12 @@ class Store:
         try:
             con.execute("BEGIN")
             self._insert("articles", art_rows)
-            self._insert("events", ev_rows)
+            new_ids = self._insert("events", ev_rows, returning=self.summaries)
             self._insert("event_entities", ent_rows, key=3)
             self._insert("event_objects", obj_rows, key=2)
             self._insert("rejects", rej_rows)
+            if new_ids:
+                self._summarise_new(ev_rows, ent_rows, new_ids)
             if dedup is not None:
                 self._write_dedup(dedup)
             con.execute("COMMIT")
@@ -469,12 +518,20 @@ class Store:
             raise
 
     def _write_dedup(self, d: DedupBatch) -> None:
+        mentions = [(m, c.id) for c in d.clusters for m in c.new_members]
+        touched = {c.id for c in d.clusters}
+        if self.summaries and mentions:  # clusters that lose a re-assigned mention
+            touched.update(r[0] for r in self.con.execute(
+                "SELECT DISTINCT cluster_id FROM event_mentions "
+                "WHERE event_id IN (SELECT unnest(?))", [[m for m, _ in mentions]]
+            ).fetchall())
         self._insert("article_dedup", d.articles, replace=True)
         self._insert("event_clusters",
                      [(c.id, c.key, c.date_lo, c.date_hi, sorted(c.modes), c.country,
                        sorted(c.objects)) for c in d.clusters], replace=True)
-        self._insert("event_mentions", [(m, c.id) for c in d.clusters for m in c.new_members],
-                     replace=True)
+        self._insert("event_mentions", mentions, replace=True)
+        if self.summaries and touched:
+            self._summarise_clusters(sorted(touched))
 
     def _arrow_schema(self, table: str) -> Any:
         import pyarrow as pa
@@ -494,31 +551,45 @@ class Store:
         _ARROW_SCHEMAS[table] = schema
         return schema
 
+    def _arrow(self, table: str, rows: Sequence[tuple[Any, ...]]) -> Any:
+        """``rows`` as an Arrow table with the columns of ``table``."""
+        import pyarrow as pa
+
+        schema = self._arrow_schema(table)
+        if not rows:
+            return schema.empty_table()
+        columns = list(zip(*rows, strict=True))
+        return pa.Table.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
+            schema=schema)
+
     def _insert(self, table: str, rows: Sequence[tuple[Any, ...]], *, key: int = 1,
-                replace: bool = False) -> None:
+                replace: bool = False, returning: bool = False) -> set[Any]:
         """Insert rows in one statement (via Arrow: ``executemany`` costs a statement per
         row). Rows whose primary key (the first ``key`` columns) is already stored are
         skipped, or replace the stored row when ``replace``; within ``rows`` the first
-        (for ``replace``: the last) row of a key wins."""
+        (for ``replace``: the last) row of a key wins. With ``returning``: the first
+        column of the rows actually inserted (else an empty set)."""
         if not rows:
-            return
-        import pyarrow as pa
-
+            return set()
         unique: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for r in rows:
             k = r[:key]
             if replace or k not in unique:
                 unique[k] = r
         schema = self._arrow_schema(table)
-        columns = list(zip(*unique.values(), strict=True))
-        data = pa.Table.from_arrays(
-            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
-            schema=schema)
+        data = self._arrow(table, list(unique.values()))
         view = f"_detente_new_{table}"
         self.con.register(view, data)
         try:
             verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-            self.con.execute(f"{verb} INTO {table} SELECT * FROM {view}")  # noqa: S608
+            sql = f"{verb} INTO {table} SELECT * FROM {view}"  # noqa: S608
+            if returning:
+                cols = [f.name for f in schema]
+                return {r[0] for r in self.con.execute(f"{sql} RETURNING {cols[0]}"
+                                                       ).fetchall()}
+            self.con.execute(sql)
+            return set()
         finally:
             self.con.unregister(view)
 
@@ -573,13 +644,23 @@ class Store:
         self.con.execute("BEGIN")
         for table in ("article_dedup", "event_clusters", "event_mentions"):
             self.con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        if self.summaries:
+            self.con.execute("DELETE FROM sum_clusters")
         self.con.execute("COMMIT")
 
     def clusters(self, *, actor: str | None = None, recipient: str | None = None,
                  event_type: str | None = None, min_articles: int = 1, limit: int = 100,
                  offset: int = 0) -> list[dict[str, Any]]:
         """Canonical events: one row per cluster with its mention, article and source
-        counts (near-duplicate articles count once), largest first."""
+        counts (near-duplicate articles count once), largest first.
+
+        With the summaries (and ``actor``/``recipient`` plain codes, if given), a cluster
+        is listed when one of its mentions matches and its counts are those of all its
+        mentions; without, only the matching mentions are counted."""
+        if self.summaries and all(v is None or self._is_code(v) for v in (actor, recipient)):
+            return self._summary_clusters(actor=actor, recipient=recipient,
+                                          event_type=event_type, min_articles=min_articles,
+                                          limit=limit, offset=offset)
         where, params = ["true"], []
         for role, value in (("actor", actor), ("recipient", recipient)):
             if value:
@@ -606,6 +687,25 @@ class Store:
             "ORDER BY articles DESC, mentions DESC, c.date_lo DESC, c.id LIMIT ? OFFSET ?")
         return self._dicts(sql, [*params, min_articles, limit, offset])
 
+    def _summary_clusters(self, *, actor: str | None, recipient: str | None,
+                          event_type: str | None, min_articles: int, limit: int,
+                          offset: int) -> list[dict[str, Any]]:
+        where: list[str] = ["articles >= ?"]
+        params: list[Any] = [min_articles]
+        for column, value in (("actor_codes", actor), ("recipient_codes", recipient)):
+            if value:
+                where.append(f"list_contains({column}, upper(?))")
+                params.append(value)
+        if event_type:
+            where.append("upper(event_type) = upper(?)")
+            params.append(event_type)
+        return self._dicts(
+            "SELECT id, event_type, date_lo, date_hi, cameo, actor_codes, recipient_codes, "
+            "mentions, articles, sources, confidence, objects FROM sum_clusters "
+            f"WHERE {' AND '.join(where)} "
+            "ORDER BY articles DESC, mentions DESC, date_lo DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset])
+
     def cluster(self, cluster_id: str) -> dict[str, Any]:
         """One canonical event with all its mentions (article, sentence, offsets,
         confidence)."""
@@ -625,6 +725,12 @@ class Store:
         return head
 
     def clusters_by_id(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        if self.summaries:
+            return self._dicts(
+                "SELECT c.id, c.key, c.date_lo, c.date_hi, c.modes, c.country, c.objects, "
+                "s.mentions, s.articles, s.sources FROM event_clusters c "
+                f"JOIN sum_clusters s ON s.id = c.id WHERE {_in_list('c.id', ids)} "
+                f"AND {_in_list('s.id', ids)}", [*_in_params(ids), *_in_params(ids)])
         return self._dicts(
             "SELECT c.id, c.key, c.date_lo, c.date_hi, c.modes, c.country, c.objects, "
             "count(*) AS mentions, "
@@ -787,11 +893,11 @@ class Store:
             return rows
         ids = [r["id"] for r in rows]
         ents = self._dicts(
-            "SELECT * FROM event_entities WHERE event_id IN (SELECT unnest(?)) "
-            "ORDER BY event_id, role, position", [ids])
+            f"SELECT * FROM event_entities WHERE {_in_list('event_id', ids)} "  # noqa: S608
+            "ORDER BY event_id, role, position", _in_params(ids))
         objs = self._dicts(
-            "SELECT * FROM event_objects WHERE event_id IN (SELECT unnest(?)) "
-            "ORDER BY event_id, position", [ids])
+            f"SELECT * FROM event_objects WHERE {_in_list('event_id', ids)} "  # noqa: S608
+            "ORDER BY event_id, position", _in_params(ids))
         by_id = {r["id"]: r for r in rows}
         for r in rows:
             r["actor"], r["recipient"], r["objects"] = [], [], []
@@ -1005,6 +1111,89 @@ class Store:
         return self._dicts(f"SELECT * FROM ({self._dyads_sql()}) WHERE events >= ? "
                            "ORDER BY source, target, period", [by, min_events])
 
+    # -- serving summaries (kept by every write; see _SUMMARY_SCHEMA) ---------------
+
+    def rebuild_summaries(self) -> None:
+        """Compute the serving summaries afresh from the events, entities and clusters, in
+        one transaction (a store written by an older detente gets them when first opened
+        for writing; bulk loads that bypass :meth:`write` call this after)."""
+        if self.read_only:
+            raise UsageError("this store is open read-only")
+        con = self.con
+        try:
+            con.execute("BEGIN")
+            con.execute(_SUMMARY_SCHEMA)
+            for table in _SUMMARY_TABLES:
+                con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+            for sql in _summary_inserts("events", "event_entities"):
+                con.execute(sql)
+            con.execute(f"INSERT INTO sum_clusters {_CLUSTER_SUMMARY.format(where='')}")
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        ["summaries", SUMMARY_VERSION])
+            con.execute("COMMIT")
+        except BaseException as exc:
+            con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise StoreError(f"building the summaries of {self.path} failed: {exc}"
+                                 ) from exc
+            raise
+        self.summaries = True
+
+    def _summarise_new(self, ev_rows: Sequence[tuple[Any, ...]],
+                       ent_rows: Sequence[tuple[Any, ...]], new_ids: set[Any]) -> None:
+        """Add the events just stored (``new_ids``, first row of each id, as
+        :meth:`_insert` keeps) and their entity rows to the summaries."""
+        events: dict[Any, tuple[Any, ...]] = {}
+        for r in ev_rows:
+            if r[0] in new_ids and r[0] not in events:
+                events[r[0]] = r
+        ents: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for r in ent_rows:
+            if r[0] in new_ids and r[:3] not in ents:
+                ents[r[:3]] = r
+        views = {"_detente_sum_ev": self._arrow("events", list(events.values())),
+                 "_detente_sum_ent": self._arrow("event_entities", list(ents.values()))}
+        for name, data in views.items():
+            self.con.register(name, data)
+        try:
+            for sql in _summary_inserts(*views):
+                self.con.execute(sql)
+        finally:
+            for name in views:
+                self.con.unregister(name)
+
+    def _summarise_clusters(self, ids: Sequence[str]) -> None:
+        """Recompute the summary rows of the clusters ``ids``."""
+        self.con.execute("DELETE FROM sum_clusters WHERE id IN (SELECT unnest(?))", [ids])
+        where = "WHERE m.cluster_id IN (SELECT unnest(?))"
+        self.con.execute(f"INSERT INTO sum_clusters {_CLUSTER_SUMMARY.format(where=where)}",
+                         [ids])
+
+    def summary_problems(self) -> dict[str, int]:
+        """Rows of each summary that differ from a fresh computation (0 everywhere in a
+        sound store; empty when the store has no summaries)."""
+        if not self.summaries:
+            return {}
+        out = {}
+        for table, keys, sums in _SUMMARY_CHECKS:
+            fresh = "fresh_" + table
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {fresh} AS "  # noqa: S608
+                             f"SELECT * FROM {table} LIMIT 0")
+            for sql in _summary_inserts("events", "event_entities"):
+                if sql.startswith(f"INSERT INTO {table} "):
+                    self.con.execute(sql.replace(f"INSERT INTO {table} ",
+                                                 f"INSERT INTO {fresh} ", 1))
+            if table == "sum_clusters":
+                self.con.execute(f"INSERT INTO {fresh} {_CLUSTER_SUMMARY.format(where='')}")
+            agg = f"SELECT {keys}, {sums} FROM {{}} GROUP BY ALL"
+            row = self.con.execute(
+                f"SELECT count(*) FROM (({agg.format(table)} EXCEPT ALL {agg.format(fresh)}) "
+                f"UNION ALL ({agg.format(fresh)} EXCEPT ALL {agg.format(table)}))"
+            ).fetchone()
+            self.con.execute(f"DROP TABLE {fresh}")
+            out[table] = int(row[0]) if row else 0
+        return out
+
     # -- serving: per-request connections, deadlines, keyset pages (HTTP API) ---------
 
     def fork(self) -> Store:
@@ -1013,6 +1202,7 @@ class Store:
         twin = object.__new__(Store)
         twin.path = self.path
         twin.read_only = self.read_only
+        twin.summaries = self.summaries
         twin.con = self.con.cursor()
         return twin
 
@@ -1039,8 +1229,8 @@ class Store:
         writable store; a read-only store is served without them)."""
         if self.read_only:
             return
-        self.con.execute("CREATE INDEX IF NOT EXISTS event_entities_event "
-                         "ON event_entities(event_id)")
+        for name, table, column in _SERVING_INDEXES:
+            self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table}({column})")
 
     def generation(self) -> tuple[int, int]:
         """``(articles, events)``: changes whenever something is stored (cheap)."""
@@ -1118,11 +1308,68 @@ class Store:
             params += [after[0], after[1]]
         cond = " AND ".join(where) or "true"
         # ids first (a top-N over two columns lets DuckDB skip row groups by date), then
-        # the rows of that page only
-        sql = ("SELECT e.* FROM events e WHERE e.rowid IN (SELECT rowid FROM events e "
-               f"WHERE {cond} ORDER BY e.date DESC, e.id DESC LIMIT ?) "
-               "ORDER BY e.date DESC, e.id DESC")
-        return self._attach(self._dicts(sql, [*params, limit]))
+        # the rows of that page only, looked up by id
+        sql = (f"SELECT e.id FROM events e WHERE {cond}{{window}} "  # noqa: S608
+               "ORDER BY e.date DESC, e.id DESC LIMIT ?")
+        windows: list[date | None] = [None]
+        if self.summaries and not article_id and limit > 0:
+            upper = min(d for d in (until, after[0] if after else None, date.max) if d)
+            windows = self._page_windows(actor=actor, recipient=recipient,
+                                         event_type=event_type, upper=upper, since=since,
+                                         limit=limit)
+        ids: list[str] = []
+        for lo in windows:
+            if lo is None:
+                found = self.con.execute(sql.format(window=""), [*params, limit])
+            else:
+                found = self.con.execute(sql.format(window=" AND e.date >= ?"),
+                                         [*params, lo, limit])
+            ids = [r[0] for r in found.fetchall()]
+            if len(ids) >= limit:
+                break
+        if not ids:
+            return []
+        return self._attach(self._dicts(
+            f"SELECT * FROM events WHERE {_in_list('id', ids)} "  # noqa: S608
+            "ORDER BY date DESC, id DESC", _in_params(ids)))
+
+    _WINDOW_STEPS = (1, 8, 64)
+
+    def _page_windows(self, *, actor: str | None, recipient: str | None,
+                      event_type: str | None, upper: date, since: date | None,
+                      limit: int) -> list[date | None]:
+        """Lower date bounds to try, in turn, for a page of ``limit`` events dated up to
+        ``upper``: the days from which the summaries count ``limit``, 8 and 64 times
+        ``limit`` events of the page's most selective filter (a dyad, an actor, a
+        recipient, a type, else all events), then no bound. The first bound that yields a
+        full page gives the same page as no bound, reading only the days after it."""
+        if actor and recipient and actor.upper() != recipient.upper():
+            counts = ("SELECT day, sum(events) AS n FROM sum_dyad_day WHERE source = ? "
+                      "AND target = ? AND day <= ?{} GROUP BY day")
+            params: list[Any] = [actor.upper(), recipient.upper(), upper]
+        else:
+            key = (f"a:{actor.upper()}" if actor else f"r:{recipient.upper()}" if recipient
+                   else f"t:{event_type.upper()}" if event_type else "*")
+            counts = ("SELECT day, sum(events) AS n FROM sum_key_day WHERE key = ? "
+                      "AND day <= ?{} GROUP BY day")
+            params = [key, upper]
+        if since:
+            counts = counts.format(" AND day >= ?")
+            params.append(since)
+        else:
+            counts = counts.format("")
+        picks = ", ".join(f"max(day) FILTER (WHERE c >= {int(limit) * k})"
+                          for k in self._WINDOW_STEPS)
+        row = self.con.execute(
+            f"SELECT {picks} FROM (SELECT day, sum(n) OVER (ORDER BY day DESC) AS c "
+            f"FROM ({counts}))", params).fetchone()
+        out: list[date | None] = []
+        for lo in row or ():
+            if lo is None:
+                break
+            if not out or lo < out[-1]:  # type: ignore[operator]
+                out.append(lo)
+        return [*out, None]
 
     def article_page(self, *, after: tuple[date, str] | None = None,
                      limit: int = 50) -> list[dict[str, Any]]:
@@ -1150,6 +1397,22 @@ class Store:
     def actor_list(self, *, q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Entity codes seen as actor or recipient, most frequent first; ``q`` filters on
         a code prefix or a name substring."""
+        if self.summaries:
+            where, params = "true", []
+            if q:
+                where = ("(starts_with(upper(a.code), upper(?)) OR a.code IN (SELECT code "
+                         "FROM sum_actor_surface WHERE contains(lower(name), lower(?))))")
+                params = [q, q]
+            return self._dicts(
+                "WITH a AS (SELECT code, sum(events)::BIGINT AS events, "
+                "sum(as_actor)::BIGINT AS as_actor, sum(as_recipient)::BIGINT AS as_recipient "
+                "FROM sum_actor GROUP BY code), "
+                "n AS (SELECT code, arg_max(name, (n, name)) AS name FROM (SELECT code, name, "
+                "sum(mentions) AS n FROM sum_actor_surface WHERE name IS NOT NULL "
+                "GROUP BY code, name) GROUP BY code) "
+                "SELECT a.code, n.name, a.events, a.as_actor, a.as_recipient FROM a "
+                f"LEFT JOIN n ON n.code = a.code WHERE {where} "
+                "ORDER BY a.events DESC, a.code LIMIT ?", [*params, limit])
         where, params = "code IS NOT NULL AND code <> ''", []
         if q:
             where += " AND (starts_with(upper(code), upper(?)) OR contains(lower(name), " \
@@ -1166,6 +1429,20 @@ class Store:
         """Counts for one entity code, the names and sectors it was resolved with, and the
         surface texts that resolved to it."""
         code = code.upper()
+        if self.summaries:
+            row = self._dicts(
+                "SELECT coalesce(sum(events), 0)::BIGINT AS events, "
+                "coalesce(sum(as_actor), 0)::BIGINT AS as_actor, "
+                "coalesce(sum(as_recipient), 0)::BIGINT AS as_recipient "
+                "FROM sum_actor WHERE code = ?", [code])[0]
+            row["sectors"] = self._dicts(
+                "SELECT sector, sum(mentions)::BIGINT AS mentions FROM sum_actor_surface "
+                "WHERE code = ? GROUP BY sector ORDER BY mentions DESC, sector", [code])
+            row["surfaces"] = self._dicts(
+                "SELECT text, name, office, sum(mentions)::BIGINT AS mentions "
+                "FROM sum_actor_surface WHERE code = ? GROUP BY text, name, office "
+                "ORDER BY mentions DESC, text LIMIT 25", [code])
+            return row
         row = self._dicts(
             "SELECT count(DISTINCT event_id) AS events, "
             "count(*) FILTER (WHERE role = 'actor') AS as_actor, "
@@ -1181,7 +1458,22 @@ class Store:
 
     def actor_partners(self, code: str, *, limit: int = 10) -> list[dict[str, Any]]:
         """The codes an actor most often acts towards or receives from, with the
-        cooperation/conflict mix and Goldstein mean."""
+        cooperation/conflict mix and Goldstein mean (from the summaries: pairs of
+        different codes; an event with the actor on both sides counts as sent)."""
+        if self.summaries:
+            return self._dicts(
+                "SELECT partner AS code, sum(events)::BIGINT AS events, "
+                "coalesce(sum(events) FILTER (WHERE sent), 0)::BIGINT AS sent, "
+                "coalesce(sum(events) FILTER (WHERE NOT sent), 0)::BIGINT AS received, "
+                "coalesce(sum(events) FILTER (WHERE quad_class IN (1, 2)), 0)::BIGINT "
+                "AS cooperation, "
+                "coalesce(sum(events) FILTER (WHERE quad_class IN (3, 4)), 0)::BIGINT "
+                "AS conflict, "
+                "sum(goldstein_sum) / nullif(sum(goldstein_n), 0) AS goldstein_mean FROM ("
+                "SELECT target AS partner, true AS sent, * FROM sum_dyad_day WHERE source = ? "
+                "UNION ALL SELECT source, false, * FROM sum_dyad_day "
+                "WHERE target = ? AND NOT mirror) GROUP BY partner "
+                "ORDER BY events DESC, code LIMIT ?", [code.upper(), code.upper(), limit])
         return self._dicts(
             "WITH pairs AS (SELECT e.id, e.quad_class, e.goldstein, "
             "CASE WHEN list_contains(e.actor_codes, ?) THEN 'to' ELSE 'from' END AS direction, "
@@ -1206,6 +1498,10 @@ class Store:
         if by not in PERIODS:
             raise UsageError(f"unknown period {by!r}", hint=f"use one of {', '.join(PERIODS)}")
         a, r = actor.upper(), recipient.upper()
+        if self.summaries and a != r:
+            return self._summary_dyad_series(a, r, by=by, both_directions=both_directions,
+                                             include_uncertain=include_uncertain,
+                                             since=since, until=until)
         where = "(list_contains(e.actor_codes, ?) AND list_contains(e.recipient_codes, ?))"
         params: list[Any] = [a, r]
         if both_directions:
@@ -1223,6 +1519,35 @@ class Store:
             "avg(intensity) AS intensity_mean "
             f"FROM events e WHERE {where} GROUP BY ALL ORDER BY period")
         return self._dicts(sql, [by, *params])
+
+    def _summary_dyad_series(self, a: str, r: str, *, by: str, both_directions: bool,
+                             include_uncertain: bool, since: date | None,
+                             until: date | None) -> list[dict[str, Any]]:
+        """:meth:`code_dyad_series` from ``sum_dyad_day`` (``a`` and ``r`` differ)."""
+        where = "((source = ? AND target = ?)"
+        params: list[Any] = [by, a, r]
+        if both_directions:  # the reverse pair's events that are not already counted
+            where += " OR (source = ? AND target = ? AND NOT mirror)"
+            params += [r, a]
+        where += ")"
+        if not include_uncertain:
+            where += " AND certain"
+        if since:
+            where += " AND day >= ?"
+            params.append(since)
+        if until:
+            where += " AND day <= ?"
+            params.append(until)
+        quads = ", ".join(
+            f"coalesce(sum(events) FILTER (WHERE quad_class = {q}), 0)::BIGINT AS {name}"
+            for q, name in ((1, "verbal_coop"), (2, "material_coop"), (3, "verbal_conflict"),
+                            (4, "material_conflict")))
+        return self._dicts(
+            "SELECT date_trunc(?, day)::DATE AS period, sum(events)::BIGINT AS events, "
+            f"{quads}, sum(goldstein_sum) / nullif(sum(goldstein_n), 0) AS goldstein_mean, "
+            "sum(goldstein_sum) AS goldstein_sum, "
+            "sum(intensity_sum) / nullif(sum(intensity_n), 0) AS intensity_mean "
+            f"FROM sum_dyad_day WHERE {where} GROUP BY ALL ORDER BY period", params)
 
     def shifts(self, *, by: str = "month", window: int = 6, k: float = 2.0,
                min_events: int = 3, min_history: int = 3, share_floor: float = 0.1,
@@ -1301,6 +1626,94 @@ _PAIRS = (
     "WHERE len(actor_codes) > 1 OR len(recipient_codes) > 1)) "
     "WHERE coalesce(source, '') <> '' AND coalesce(target, '') <> '' AND source <> target)")
 """One row per event and (actor code, recipient code) pair of different, known codes."""
+
+
+_SUMMARY_TABLES = ("sum_dyad_day", "sum_key_day", "sum_actor", "sum_actor_surface",
+                   "sum_clusters")
+_CERTAIN = "NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, false)"
+
+
+def _summary_inserts(ev: str, ent: str) -> list[str]:
+    """Statements adding the counts of the events in relation ``ev`` and of the entity
+    rows in ``ent`` to the additive summaries (``events``/``event_entities`` for a full
+    build; a batch's new rows for a write). Codes are taken once per event and side;
+    events with one code per side (most) skip ``unnest``, the slow part."""
+    one = "len(e.actor_codes) = 1 AND len(e.recipient_codes) = 1"
+    fields = f"e.date, e.quad_class, e.goldstein, e.intensity, {_CERTAIN} AS certain"
+    pairs = (
+        f"SELECT e.actor_codes[1] AS source, e.recipient_codes[1] AS target, {fields}, "
+        f"false AS mirror FROM {ev} e WHERE {one} UNION ALL "
+        "SELECT source, target, date, quad_class, goldstein, intensity, certain, "
+        "list_contains(a, target) AND list_contains(r, source) AS mirror FROM ("
+        "SELECT source, unnest(list_distinct(r)) AS target, * EXCLUDE (source) FROM ("
+        "SELECT unnest(list_distinct(e.actor_codes)) AS source, e.actor_codes AS a, "
+        f"e.recipient_codes AS r, {fields} FROM {ev} e WHERE NOT ({one})))")
+    codes = " UNION ALL ".join(
+        f"SELECT '{p}:' || e.{col}[1] AS key, e.date FROM {ev} e WHERE len(e.{col}) = 1 "
+        f"UNION ALL SELECT '{p}:' || code, date FROM (SELECT "
+        f"unnest(list_distinct(e.{col})) AS code, e.date FROM {ev} e WHERE len(e.{col}) > 1)"
+        for p, col in (("a", "actor_codes"), ("r", "recipient_codes")))
+    return [
+        "INSERT INTO sum_dyad_day SELECT source, target, date, quad_class, certain, mirror, "
+        "count(*), count(goldstein), sum(goldstein), count(intensity), sum(intensity) "
+        f"FROM ({pairs}) WHERE coalesce(source, '') <> '' AND coalesce(target, '') <> '' "
+        "AND source <> target GROUP BY ALL",
+        "INSERT INTO sum_key_day SELECT key, date, count(*) FROM ("
+        f"SELECT '*' AS key, e.date FROM {ev} e UNION ALL "
+        f"SELECT 't:' || e.event_type, e.date FROM {ev} e UNION ALL {codes}) "
+        "WHERE key NOT IN ('a:', 'r:') GROUP BY ALL",
+        "INSERT INTO sum_actor SELECT code, count(DISTINCT event_id), "
+        "count(*) FILTER (WHERE role = 'actor'), count(*) FILTER (WHERE role = 'recipient') "
+        f"FROM {ent} WHERE coalesce(code, '') <> '' GROUP BY code",
+        "INSERT INTO sum_actor_surface SELECT code, role, sector, text, name, office, "
+        f"count(*) FROM {ent} WHERE coalesce(code, '') <> '' GROUP BY ALL",
+    ]
+
+
+_CLUSTER_SUMMARY = (
+    "SELECT c.id, min(e.event_type), min(e.cameo), c.date_lo, c.date_hi, "
+    "list_sort(list_distinct(flatten(list(e.actor_codes)))), "
+    "list_sort(list_distinct(flatten(list(e.recipient_codes)))), count(*), "
+    "count(DISTINCT coalesce(d.duplicate_of, e.article_id)), "
+    "count(DISTINCT nullif(d.source_name, '')), max(e.confidence), c.objects "
+    "FROM event_clusters c JOIN event_mentions m ON m.cluster_id = c.id "
+    "JOIN events e ON e.id = m.event_id "
+    "LEFT JOIN article_dedup d ON d.article_id = e.article_id {where} "
+    "GROUP BY c.id, c.date_lo, c.date_hi, c.objects")
+"""One ``sum_clusters`` row per cluster with mentions (``where``: which clusters)."""
+
+_SUMMARY_CHECKS = (
+    ("sum_dyad_day", "source, target, day, quad_class, certain, mirror",
+     "sum(events), sum(goldstein_n), round(sum(goldstein_sum), 6), sum(intensity_n), "
+     "round(sum(intensity_sum), 6)"),
+    ("sum_key_day", "key, day", "sum(events)"),
+    ("sum_actor", "code", "sum(events), sum(as_actor), sum(as_recipient)"),
+    ("sum_actor_surface", "code, role, sector, text, name, office", "sum(mentions)"),
+    ("sum_clusters", "id, event_type, cameo, date_lo, date_hi, actor_codes, recipient_codes",
+     "sum(mentions), sum(articles), sum(sources), max(confidence)"),
+)
+"""Per summary: its key columns and what adds up, for :meth:`Store.summary_problems`."""
+
+
+_SERVING_INDEXES = (("event_entities_event", "event_entities", "event_id"),
+                    ("events_article", "events", "article_id"),
+                    ("event_mentions_cluster", "event_mentions", "cluster_id"))
+"""Indexes for the HTTP API's lookups by key: an event's entities, an article's events,
+a cluster's mentions."""
+
+_IN_LIST_MAX = 200
+
+
+def _in_list(column: str, values: Sequence[Any]) -> str:
+    """``column IN (?, ?, ...)`` for a short list (DuckDB looks such a list up in the
+    column's index instead of scanning the table), else a join with the unnested list."""
+    if len(values) <= _IN_LIST_MAX:
+        return f"{column} IN ({', '.join('?' * len(values))})" if values else "false"
+    return f"{column} IN (SELECT unnest(?))"
+
+
+def _in_params(values: Sequence[Any]) -> list[Any]:
+    return list(values) if len(values) <= _IN_LIST_MAX else [list(values)]
 
 
 def _trunc(d: date, by: str) -> date:
