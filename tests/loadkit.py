@@ -122,6 +122,8 @@ class LoadResult:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    shed: int = 0
+    """503 answers (server busy) that were retried after their Retry-After."""
     writes_sent: int = 0
     writes_confirmed: list[str] = field(default_factory=list)
     write_latencies: list[float] = field(default_factory=list)
@@ -137,7 +139,7 @@ class LoadResult:
 
         per = {k: {"n": len(v), "p50_ms": pct(sorted(v), 0.5), "p99_ms": pct(sorted(v), 0.99)}
                for k, v in sorted(self.latencies.items())}
-        return {"requests": self.requests, "errors": len(self.errors),
+        return {"requests": self.requests, "errors": len(self.errors), "shed": self.shed,
                 "error_examples": self.errors[:5],
                 "rps": round(self.requests / self.seconds, 1) if self.seconds else None,
                 "p50_ms": pct(every, 0.5), "p95_ms": pct(every, 0.95),
@@ -147,6 +149,11 @@ class LoadResult:
                 "writes_confirmed": len(self.writes_confirmed),
                 "write_p50_ms": pct(sorted(self.write_latencies), 0.5),
                 "per_endpoint": per}
+
+
+RETRIES = 5
+"""How often a client retries a 503 answer after its Retry-After (the latency counts the
+whole wait)."""
 
 
 def _requests(rng: random.Random, n_events: int) -> tuple[str, str]:
@@ -195,6 +202,12 @@ async def run_load(base: str, *, clients: int, seconds: float, n_events: int, to
                 t0 = time.perf_counter()
                 try:
                     r = await http.get(path)
+                    for _ in range(RETRIES):  # a busy server says when to come back
+                        if r.status_code != 503 or "retry-after" not in r.headers:
+                            break
+                        result.shed += 1
+                        await asyncio.sleep(float(r.headers["retry-after"]))
+                        r = await http.get(path)
                     ok = r.status_code == 200 or (r.status_code == 404 and label != "health")
                     if not ok:
                         result.errors.append(f"{r.status_code} {path} {r.text[:120]}")

@@ -850,9 +850,16 @@ def serve(
                                                           "the API from a browser "
                                                           "(repeatable); none by "
                                                           "default.")] = None,
-    cache_size: Annotated[int, typer.Option(help="Answers of aggregate endpoints (dyad "
-                                            "series, top lists, network, alerts) kept in "
-                                            "memory; 0: none.")] = 1024,
+    cache_size: Annotated[int, typer.Option(help="Answers (event pages, dyad series, "
+                                            "top lists, network, alerts, actors) kept in "
+                                            "memory; a write drops only those it "
+                                            "changes; 0: none.")] = 1024,
+    db_workers: Annotated[int, typer.Option(help="Requests that query the store at the "
+                                            "same time; the others queue (0: one per "
+                                            "CPU core, at least 2).")] = 0,
+    queue_timeout: Annotated[float, typer.Option(help="Seconds a request may wait for its "
+                                                 "turn before a 503 with Retry-After "
+                                                 "(E716).")] = 10.0,
     kb: KbOpt = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
@@ -863,13 +870,16 @@ def serve(
     from .server import ServerConfig
     from .server import serve as run_server
 
-    if max_body < 1 or max_page < 1 or min(rate_limit, query_timeout, cache_size) < 0:
+    if max_body < 1 or max_page < 1 or min(rate_limit, query_timeout, cache_size,
+                                           db_workers, queue_timeout) < 0:
         raise UsageError("--max-body and --max-page must be >= 1, --rate-limit, "
-                         "--query-timeout and --cache-size >= 0")
+                         "--query-timeout, --cache-size, --db-workers and --queue-timeout "
+                         ">= 0")
     config = ServerConfig(db=db, host=host, token=token or None, read_only=read_only,
                           max_body=max_body, max_page=max_page, rate_limit=rate_limit,
                           query_timeout=query_timeout, cors_origins=tuple(cors_origin or ()),
-                          kb_dirs=tuple(str(k) for k in kb or ()), cache_size=cache_size)
+                          kb_dirs=tuple(str(k) for k in kb or ()), cache_size=cache_size,
+                          db_workers=db_workers, queue_timeout=queue_timeout)
     writes = {"disabled": "writes disabled", "token": "writes need the token",
               "open": "writes open to this machine"}[config.writes]
     err.print(f"detente serving http://{host}:{port}/ (dashboard /, API docs /docs; "

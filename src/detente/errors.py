@@ -336,6 +336,15 @@ class InternalError(HttpError):
     default_hint = "this is a bug in detente; the server log has the traceback"
 
 
+class ServerBusy(HttpError):
+    """More requests wait for the store than the server can start in time; the answer
+    carries ``Retry-After``."""
+
+    code = "E716"
+    http_status = 503
+    default_hint = "retry after the number of seconds in the Retry-After header"
+
+
 class WebExtraMissing(DetenteError):
     code = "E715"
     http_status = 500

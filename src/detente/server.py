@@ -31,11 +31,14 @@ import io
 import ipaddress
 import json
 import logging
+import math
+import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date as Date
 from importlib import resources
@@ -55,6 +58,7 @@ from .errors import (
     RateLimited,
     RequestTooLarge,
     RouteNotFound,
+    ServerBusy,
     TokenRequired,
     Unauthorized,
     UnsupportedUpload,
@@ -72,6 +76,11 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+
+_ARRIVED: ContextVar[float | None] = ContextVar("detente_arrived", default=None)
+"""When the request being answered arrived (set by :class:`Guard`; the handler's thread
+sees it), so that waiting in any queue counts towards ``queue_timeout``."""
 
 
 def is_loopback(host: str) -> bool:
@@ -106,7 +115,17 @@ class ServerConfig:
     """Extra Host header names accepted on loopback (besides localhost and 127.0.0.1)."""
     kb_dirs: tuple[str, ...] = ()
     cache_size: int = 1024
-    """Answers of aggregate endpoints kept in memory (0: none)."""
+    """Answers kept in memory (0: none): event pages, dyad series, aggregates."""
+    db_workers: int = 0
+    """Requests that query the store at the same time (0: one per CPU core, at least 2);
+    the others wait their turn."""
+    queue_timeout: float = 10.0
+    """Seconds a request may wait for its turn before it is answered 503 (E716) with
+    ``Retry-After``; 0: no wait at all when every worker is busy."""
+
+    @property
+    def workers(self) -> int:
+        return self.db_workers if self.db_workers > 0 else max(2, os.cpu_count() or 2)
 
     @property
     def writes(self) -> Literal["disabled", "token", "open"]:
@@ -218,6 +237,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        _ARRIVED.set(time.monotonic())
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         refusal = self._refuse(scope, headers)
@@ -301,46 +321,147 @@ class Guard:
 # -- the app --------------------------------------------------------------------------
 
 
-class AnswerCache:
-    """Answers of the aggregate endpoints (dyad series, top lists, network, alerts, actor
-    list), least recently used first out. Keys carry the store's generation, which every
-    write through the API moves on, so an answer is never older than the store."""
+ALL = "*"
+"""The tag of answers that any write may change."""
 
-    def __init__(self, size: int) -> None:
+
+class AnswerCache:
+    """Answers of read endpoints (event pages, dyad series, top lists, network, alerts,
+    actors), least recently used first out, within ``size`` entries and ``max_bytes``.
+
+    Each answer carries tags saying which writes can change it (``*``: any; ``a:USA``:
+    new events with actor USA; ``d:USA>TUR``: new events from USA to TUR; see
+    :meth:`detente.store.Store.write`); a write drops only the answers whose tags it
+    touched. An answer computed while a write was being committed is not kept: ``put``
+    is given the :attr:`generation` read before the computation and drops the answer if
+    an invalidation came in between."""
+
+    def __init__(self, size: int, *, max_bytes: int = 64_000_000) -> None:
         self.size = size
-        self.data: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.data: OrderedDict[tuple[Any, ...], tuple[bytes, frozenset[str]]] = OrderedDict()
+        self.bytes = 0
         self.lock = threading.Lock()
         self.generation = 0
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.dropped = 0
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
         if self.size <= 0:
             return None
         with self.lock:
-            value = self.data.get((self.generation, *key))
-            if value is None:
+            item = self.data.get(key)
+            if item is None:
                 self.misses += 1
-            else:
-                self.hits += 1
-                self.data.move_to_end((self.generation, *key))
-            return value
+                return None
+            self.hits += 1
+            self.data.move_to_end(key)
+            return item[0]
 
-    def put(self, key: tuple[Any, ...], value: bytes) -> None:
-        if self.size <= 0 or len(value) > 2_000_000:
+    def put(self, key: tuple[Any, ...], value: bytes, *,
+            tags: Iterable[str] = (ALL,), generation: int | None = None) -> None:
+        if self.size <= 0 or len(value) > self.max_bytes // 8:
             return
         with self.lock:
-            self.data[(self.generation, *key)] = value
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+            if generation is not None and generation != self.generation:
+                return
+            old = self.data.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[0])
+            self.data[key] = (value, frozenset(tags))
+            self.bytes += len(value)
+            while len(self.data) > self.size or self.bytes > self.max_bytes:
+                _, (gone, _tags) = self.data.popitem(last=False)
+                self.bytes -= len(gone)
 
-    def invalidate(self) -> None:
+    def invalidate(self, tags: Iterable[str] | None = None) -> None:
+        """Drop the answers carrying one of ``tags`` (all answers when ``None``)."""
         with self.lock:
             self.generation += 1
-            self.data.clear()
+            if tags is None:
+                self.data.clear()
+                self.bytes = 0
+                return
+            touched = set(tags)
+            for key in [k for k, (_, t) in self.data.items() if t & touched]:
+                self.bytes -= len(self.data.pop(key)[0])
+                self.dropped += 1
 
     def stats(self) -> dict[str, int]:
-        return {"size": self.size, "entries": len(self.data), "hits": self.hits,
-                "misses": self.misses}
+        return {"size": self.size, "entries": len(self.data), "bytes": self.bytes,
+                "hits": self.hits, "misses": self.misses, "dropped": self.dropped}
+
+
+class _Readers:
+    """The store's readers: at most ``workers`` requests query it at once, each on the
+    DuckDB connection of its own thread (opened once, reused), inside one read
+    transaction (so a request sees whole batches, and the same ones throughout) and under
+    the query timeout. A request that cannot start within ``queue_timeout`` seconds of
+    its arrival is answered 503 (:class:`~detente.errors.ServerBusy`) with a
+    ``Retry-After`` estimated from the queue and the recent query times."""
+
+    def __init__(self, store: Store, config: ServerConfig) -> None:
+        self.store = store
+        self.config = config
+        self.workers = config.workers
+        self.slots = threading.BoundedSemaphore(self.workers)
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.waiting = 0
+        self.busy_answers = 0
+        self.service = 0.05
+        """Recent mean seconds a request holds a worker (moving average)."""
+
+    def _retry_after(self) -> int:
+        return max(1, min(60, math.ceil(self.waiting * self.service / self.workers)))
+
+    def _connection(self) -> Store:
+        s: Store | None = getattr(self.local, "store", None)
+        if s is None:
+            s = self.store.fork()
+            self.local.store = s
+        return s
+
+    @contextmanager
+    def __call__(self) -> Iterator[Store]:
+        arrived = _ARRIVED.get()
+        now = time.monotonic()
+        budget = self.config.queue_timeout - (now - arrived if arrived is not None else 0.0)
+        with self.lock:
+            self.waiting += 1
+        try:
+            got = self.slots.acquire(timeout=budget) if budget > 0 else \
+                self.slots.acquire(blocking=False)
+        finally:
+            with self.lock:
+                self.waiting -= 1
+        if not got:
+            with self.lock:
+                self.busy_answers += 1
+                retry = self._retry_after()
+            raise ServerBusy(f"the server is busy: {self.workers} requests are querying the "
+                             f"store and more are waiting", retry_after=retry,
+                             waited=round(time.monotonic() - (arrived or now), 3))
+        started = time.monotonic()
+        try:
+            s = self._connection()
+            s.con.execute("BEGIN TRANSACTION")
+            try:
+                with s.deadline(self.config.query_timeout):
+                    yield s
+            finally:
+                try:
+                    s.con.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001 - a broken connection is replaced
+                    self.local.store = None
+        finally:
+            self.slots.release()
+            with self.lock:
+                self.service = 0.9 * self.service + 0.1 * (time.monotonic() - started)
+
+    def stats(self) -> dict[str, Any]:
+        return {"workers": self.workers, "waiting": self.waiting,
+                "busy_answers": self.busy_answers,
+                "mean_query_ms": round(self.service * 1000, 1)}
 
 
 @dataclass
@@ -349,16 +470,30 @@ class _State:
     store: Store
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+    readers: _Readers | None = None
 
-    @contextmanager
-    def reader(self) -> Iterator[Store]:
-        """A connection of its own for one request, under the query timeout."""
-        s = self.store.fork()
-        try:
-            with s.deadline(self.config.query_timeout):
-                yield s
-        finally:
-            s.close()
+    def reader(self) -> Any:
+        """A connection for one request (see :class:`_Readers`)."""
+        if self.readers is None:
+            self.readers = _Readers(self.store, self.config)
+        return self.readers()
+
+
+def page_tag(*, actor: str | None = None, recipient: str | None = None,
+             event_type: str | None = None, article: str | None = None) -> str:
+    """The one tag an event page depends on: a new event on that page matches every
+    filter, so it carries the tag of the most selective one."""
+    if article:
+        return ALL
+    if actor and recipient:
+        return f"d:{actor.upper()}>{recipient.upper()}"
+    if actor:
+        return f"a:{actor.upper()}"
+    if recipient:
+        return f"r:{recipient.upper()}"
+    if event_type:
+        return f"t:{event_type.upper()}"
+    return ALL
 
 
 def _asset(package: str, *parts: str) -> Path | None:
@@ -401,6 +536,7 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     if store is None:
         store = api.open_for_serving(config.db, read_only=config.read_only)
     state = _State(config=config, store=store, cache=AnswerCache(config.cache_size))
+    state.readers = _Readers(store, config)
     max_page = config.max_page
 
     class ErrorBody(BaseModel):
@@ -422,7 +558,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             (404, "Not found (E404, E706)"), (405, "Method not allowed (E707)"),
             (413, "Body too large (E701)"), (422, "Validation error (E708)"),
             (429, "Rate limited (E702)"), (500, "Internal error (E714)"),
-            (503, "Store busy or model missing"), (504, "Query timeout (E703)"))}
+            (503, "Server busy (E716, with Retry-After), store busy or model missing"),
+            (504, "Query timeout (E703)"))}
     write_errors: dict[int | str, dict[str, Any]] = {
         **errors, 401: {**err, "description": "Missing or wrong token (E704)"},
         403: {**err, "description": "Writes disabled (E705) or cross-origin (E711)"},
@@ -449,7 +586,7 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     @app.exception_handler(DetenteError)
     async def _detente_error(request: Request, exc: DetenteError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | ServerBusy):
             headers = {"Retry-After": str(exc.fields.get("retry_after", 1))}
         return respond(exc, headers)
 
@@ -484,13 +621,16 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         return Response(_json_bytes(to_json(content)), status_code=status,
                         media_type="application/json")
 
-    def cached(key: tuple[Any, ...], compute: Callable[[Store], Any]) -> Response:
-        """An aggregate answer from the cache, or computed (and kept)."""
+    def cached(key: tuple[Any, ...], compute: Callable[[Store], Any],
+               tags: Iterable[str] = (ALL,)) -> Response:
+        """An answer from the cache, or computed (and kept, with the tags of the writes
+        that can change it)."""
         body = state.cache.get(key)
         if body is None:
+            generation = state.cache.generation
             with state.reader() as s:
                 body = _json_bytes(to_json(compute(s)))
-            state.cache.put(key, body)
+            state.cache.put(key, body, tags=tags, generation=generation)
         return Response(body, media_type="application/json")
 
     bearer = HTTPBearer(auto_error=False, description="The server's token (--token or "
@@ -572,7 +712,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         return ok({"status": "ok", "articles": articles, "events": events,
                    "writes": config.writes, "read_only": config.read_only,
                    "max_page": max_page, "max_body": config.max_body,
-                   "cache": state.cache.stats()})
+                   "cache": state.cache.stats(),
+                   "readers": state.readers.stats() if state.readers else None})
 
     @app.get("/version", tags=["meta"], summary="Versions of detente, knowledge, model")
     def version() -> Response:
@@ -611,14 +752,22 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     ) -> Response:
         """Events newest first (date, then id). Follow `next_cursor` for the next page."""
         after = decode_cursor(cursor) if cursor else None
-        with state.reader() as s:
+
+        def page(s: Store) -> dict[str, Any]:
             rows = api.event_page(s, actor=actor, recipient=recipient, event_type=type,
                                   mode=mode, context=context, since=since, until=until,
                                   text=text, obj=object, min_confidence=min_confidence,
                                   article_id=article, certain_only=certain, after=after,
                                   limit=limit)
-        nxt = encode_cursor(rows[-1]["date"], rows[-1]["id"]) if len(rows) == limit else None
-        return ok({"events": rows, "next_cursor": nxt, "limit": limit})
+            nxt = (encode_cursor(rows[-1]["date"], rows[-1]["id"]) if len(rows) == limit
+                   else None)
+            return {"events": rows, "next_cursor": nxt, "limit": limit}
+
+        key = ("events", actor and actor.upper(), recipient and recipient.upper(),
+               type and type.upper(), mode, context, since, until, text, object,
+               min_confidence, article, certain, limit, after)
+        return cached(key, page, (page_tag(actor=actor, recipient=recipient, event_type=type,
+                                           article=article),))
 
     @app.get("/events/{event_id}", tags=["events"], summary="One event with its evidence")
     def event(event_id: Id) -> Response:
@@ -651,9 +800,10 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     @app.get("/actors/{code}", tags=["actors"], summary="One actor: resolution, offices, "
              "partners")
     def actor(code: Code, partners: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
-        with state.reader() as s:
-            return ok(api.actor_profile(s, code, kb=api.knowledge(config.kb_dirs),
-                                        partners=partners))
+        kb = api.knowledge(config.kb_dirs)
+        c = code.upper()
+        return cached(("actor", c, partners), lambda s: api.actor_profile(
+            s, c, kb=kb, partners=partners), (f"a:{c}", f"r:{c}"))
 
     @app.get("/dyads/{actor}/{recipient}", tags=["analytics"],
              summary="Dyad series: events by quad class and Goldstein mean per period")
@@ -668,7 +818,7 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             "include_uncertain": include_uncertain,
             "series": s.code_dyad_series(a, r, by=by, both_directions=both,
                                          include_uncertain=include_uncertain, since=since,
-                                         until=until)})
+                                         until=until)}, (f"d:{a}>{r}", f"d:{r}>{a}"))
 
     @app.get("/top/actors", tags=["analytics"], summary="Most active actors")
     def top_actors(role: Literal["actor", "recipient"] = "actor",
@@ -702,10 +852,11 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                                                    pattern=r"^[A-Za-z_]+$")] = None,
                  min_articles: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  limit: Limit = 50) -> Response:
-        with state.reader() as s:
-            return ok({"clusters": api.clusters(db=s, actor=actor, recipient=recipient,
-                                                event_type=type, min_articles=min_articles,
-                                                limit=limit)})
+        return cached(("clusters", actor and actor.upper(), recipient and recipient.upper(),
+                       type and type.upper(), min_articles, limit),
+                      lambda s: {"clusters": api.clusters(
+                          db=s, actor=actor, recipient=recipient, event_type=type,
+                          min_articles=min_articles, limit=limit)})
 
     @app.get("/clusters/{cluster_id}", tags=["events"], summary="One real-world event")
     def cluster(cluster_id: Id) -> Response:
@@ -756,11 +907,13 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             lines.append(json.dumps(rec, ensure_ascii=False))
         stream = io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
         with state.write_lock:
+            state.store.touched = set()
             try:
                 summary = api.ingest_stream(stream, store=state.store, fmt="jsonl",
                                             kb_dirs=config.kb_dirs)
             finally:
-                state.cache.invalidate()
+                state.cache.invalidate(state.store.touched)
+                state.store.touched = None
         return ok(summary_body(summary), status=201 if summary.articles else 200)
 
     @app.post("/ingest/upload", tags=["writes"], summary="Ingest an uploaded file",
@@ -778,11 +931,13 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
             raise UnsupportedUpload(f"unknown format {format[:40]!r}",
                                     formats=list(UPLOAD_FORMATS))
         with state.write_lock:
+            state.store.touched = set()
             try:
                 summary = api.ingest_stream(io.BytesIO(file), store=state.store, fmt=format,
                                             date=date, kb_dirs=config.kb_dirs)
             finally:
-                state.cache.invalidate()
+                state.cache.invalidate(state.store.touched)
+                state.store.touched = None
         return ok(summary_body(summary), status=201 if summary.articles else 200)
 
     if config.cors_origins:

@@ -381,6 +381,10 @@ class Store:
     """
 
     _borrowed: bool = False
+    touched: set[str] | None = None
+    """When a set, :meth:`write` adds to it the tags of what each committed batch
+    changed (``*``; ``a:CODE``, ``r:CODE``, ``t:TYPE`` and ``d:ACTOR>RECIPIENT`` of its new
+    events), so that the HTTP API's cache drops only the answers those events change."""
     summaries: bool = False
     """Whether the serving summaries are present and current (see
     :data:`_SUMMARY_SCHEMA`); when not (an older store opened read-only), reads fall back
@@ -502,11 +506,12 @@ class Store:
         try:
             con.execute("BEGIN")
             self._insert("articles", art_rows)
-            new_ids = self._insert("events", ev_rows, returning=self.summaries)
+            new_ids = self._insert("events", ev_rows,
+                                   returning=self.summaries or self.touched is not None)
             self._insert("event_entities", ent_rows, key=3)
             self._insert("event_objects", obj_rows, key=2)
             self._insert("rejects", rej_rows)
-            if new_ids:
+            if new_ids and self.summaries:
                 self._summarise_new(ev_rows, ent_rows, new_ids)
             if dedup is not None:
                 self._write_dedup(dedup)
@@ -516,6 +521,9 @@ class Store:
             if isinstance(exc, duckdb.Error):
                 raise StoreError(f"writing a batch to {self.path} failed: {exc}") from exc
             raise
+        if self.touched is not None:
+            self.touched.add("*")
+            self.touched.update(_tags(ev_rows, new_ids))
 
     def _write_dedup(self, d: DedupBatch) -> None:
         mentions = [(m, c.id) for c in d.clusters for m in c.new_members]
@@ -1213,7 +1221,15 @@ class Store:
         if not seconds or seconds <= 0:
             yield
             return
-        timer = threading.Timer(seconds, self.con.interrupt)
+        armed = [True]
+        guard = threading.Lock()
+
+        def interrupt() -> None:  # never once the block is left: the connection is reused
+            with guard:
+                if armed[0]:
+                    self.con.interrupt()
+
+        timer = threading.Timer(seconds, interrupt)
         timer.daemon = True
         timer.start()
         try:
@@ -1222,6 +1238,8 @@ class Store:
             raise QueryTimeout(f"the query ran longer than {seconds:g} s",
                                seconds=seconds) from exc
         finally:
+            with guard:
+                armed[0] = False
             timer.cancel()
 
     def ensure_serving_indexes(self) -> None:
@@ -1626,6 +1644,24 @@ _PAIRS = (
     "WHERE len(actor_codes) > 1 OR len(recipient_codes) > 1)) "
     "WHERE coalesce(source, '') <> '' AND coalesce(target, '') <> '' AND source <> target)")
 """One row per event and (actor code, recipient code) pair of different, known codes."""
+
+
+_COL = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+
+
+def _tags(ev_rows: Sequence[tuple[Any, ...]], ids: set[Any]) -> set[str]:
+    """The tags (see :attr:`Store.touched`) of the events among ``ev_rows`` in ``ids``."""
+    out: set[str] = set()
+    for r in ev_rows:
+        if r[0] not in ids:
+            continue
+        actors = [c for c in r[_COL["actor_codes"]] or () if c]
+        recipients = [c for c in r[_COL["recipient_codes"]] or () if c]
+        out.add(f"t:{r[_COL['event_type']]}")
+        out.update(f"a:{c}" for c in actors)
+        out.update(f"r:{c}" for c in recipients)
+        out.update(f"d:{a}>{b}" for a in actors for b in recipients)
+    return out
 
 
 _SUMMARY_TABLES = ("sum_dyad_day", "sum_key_day", "sum_actor", "sum_actor_surface",
