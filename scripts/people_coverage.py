@@ -58,6 +58,15 @@ NOT_APPLICABLE = {
 }
 """Country and office pairs outside the measure, with the reason."""
 
+NOT_BEFORE: dict[tuple[str, str], tuple[date, str]] = {
+    ("MNE", "FM"): (date(2006, 6, 3), "Montenegro's foreign policy was the federal state's "
+                    "until independence on 2006-06-03 (gov.me)"),
+    ("MNE", "DM"): (date(2006, 6, 3), "Montenegro had no defence ministry of its own before "
+                    "independence on 2006-06-03; defence was federal (gov.me)"),
+}
+"""Country and office pairs measured only from a date (the days before are not applicable),
+with the reason."""
+
 ORG_OFFICES: dict[str, tuple[str, date]] = {
     "UN": ("UN Secretary-General", FIRST),
     "NATO": ("NATO Secretary General", FIRST),
@@ -136,7 +145,7 @@ def measure(kb: ActorKB) -> tuple[dict[tuple[str, str], Cover], dict[str, Cover]
                 by_org.setdefault(t.org, []).append(t)
             for r in (("HOS", "HOG") if t.role == "HSG" else (t.role,)):
                 by_role.setdefault((t.code, r), []).append(t)
-    countries = {(c, r): _cover(by_role.get((c, r), ()), FIRST)
+    countries = {(c, r): _cover(by_role.get((c, r), ()), NOT_BEFORE.get((c, r), (FIRST,))[0])
                  for c in COUNTRIES for r in ROLES if (c, r) not in NOT_APPLICABLE}
     orgs = {o: _cover(by_org.get(o, ()), first) for o, (_, first) in ORG_OFFICES.items()}
     return countries, orgs
@@ -155,6 +164,8 @@ def summary(countries: dict[tuple[str, str], Cover], orgs: dict[str, Cover]) -> 
         "uncertain month or year uncovered; most terms still open are only checked to "
         f"{HORIZON}, so later days count as uncovered). Not applicable: "
         + "; ".join(f"{c} {r} ({why})" for (c, r), why in NOT_APPLICABLE.items())
+        + "; "
+        + "; ".join(f"{c} {r} before {d} ({why})" for (c, r), (d, why) in NOT_BEFORE.items())
         + ". Year by year matrix and every gap: [docs/people-coverage.md]"
         "(docs/people-coverage.md).",
         "",
@@ -205,9 +216,9 @@ def document(countries: dict[tuple[str, str], Cover], orgs: dict[str, Cover]) ->
         "## Year by year",
         "",
         f"One character per year from {FIRST.year} to {LAST.year} (`{yrs}`): `#` a holder "
-        "is certain on every day, `+` on some days, `.` on none. HOS head of state, HOG head "
-        "of government (a head of state and government counts for both), FM foreign "
-        "minister, DM defence minister.",
+        "is certain on every day, `+` on some days, `.` on none, blank not applicable. HOS "
+        "head of state, HOG head of government (a head of state and government counts for "
+        "both), FM foreign minister, DM defence minister.",
         "",
         "| country | HOS | HOG | FM | DM |",
         "|---|---|---|---|---|",

@@ -141,6 +141,10 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Tedros", "2020-04-01", "UNO", "GOV", "Director-General"),
         ("Nkosazana Dlamini-Zuma", "2015-01-01", "IGO", "GOV",
          "Chairperson of the African Union Commission"),
+        ("Radmila Sekerinska", "2019-01-01", "MKD", "GOV", "Defence Minister"),
+        ("Radmila Šekerinska", "2023-01-01", "MKD", "ELI", "Defence Minister"),
+        ("Pandeli Majko", "2004-01-01", "ALB", "GOV", "Defence Minister"),
+        ("Olta Xhacka", "2021-06-01", "ALB", "GOV", "Foreign Minister"),  # from 2021-01
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
@@ -170,6 +174,11 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("ZAF", "HOG", "2012-01-01", ["zuma-jacob"]),
         ("CAN", "HOS", "2023-01-01", ["charles-iii"]),
         ("ITA", "HOS", "2015-01-20", []),  # between Napolitano and Mattarella
+        ("MKD", "DM", "2013-06-01", ["xhaferi"]),
+        ("MKD", "DM", "2014-07-01", ["jolevski"]),
+        ("ALB", "FM", "2008-01-01", ["basha"]),
+        ("ALB", "FM", "2020-06-01", []),  # Gent Cakaj only acting
+        ("MNE", "FM", "2010-01-01", ["rocen"]),
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
