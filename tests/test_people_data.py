@@ -145,6 +145,10 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Radmila Šekerinska", "2023-01-01", "MKD", "ELI", "Defence Minister"),
         ("Pandeli Majko", "2004-01-01", "ALB", "GOV", "Defence Minister"),
         ("Olta Xhacka", "2021-06-01", "ALB", "GOV", "Foreign Minister"),  # from 2021-01
+        ("Savvas Angelides", "2021-01-01", "CYP", "ELI", "Defence Minister"),  # to 2020-06-30
+        ("Alexandr Vondra", "2006-12-01", "CZE", "GOV", "Foreign Minister"),
+        ("Alexandr Vondra", "2011-06-01", "CZE", "GOV", "Defence Minister"),
+        ("Janez Jansa", "2000-08-01", "SVN", "GOV", "Defence Minister"),
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
@@ -179,6 +183,13 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("ALB", "FM", "2008-01-01", ["basha"]),
         ("ALB", "FM", "2020-06-01", []),  # Gent Cakaj only acting
         ("MNE", "FM", "2010-01-01", ["rocen"]),
+        ("CZE", "DM", "2005-01-01", ["kuhnl"]),
+        ("CZE", "DM", "2013-01-15", []),  # Petr Necas only ran the ministry
+        ("SVK", "DM", "2004-06-01", ["liska"]),
+        ("SVN", "DM", "2002-01-01", ["grizold"]),
+        ("LUX", "DM", "2006-01-01", ["schiltz"]),
+        ("CYP", "DM", "2021-01-01", ["petrides-charalambos"]),
+        ("KOR", "FM", "2000-06-01", ["lee-joung-binn"]),
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
@@ -213,6 +224,8 @@ def test_people_surname_prefers_the_holder_in_office(kb: ActorKB) -> None:
     assert kb.by_surname("Blair", date(2024, 1, 1)) is None  # Bill Blair in office in Canada
     assert kb.by_surname("Orban", date(2015, 1, 1)) is kb.people["orban"]
     assert kb.by_surname("Orban", date(2020, 1, 1)) is None  # Ludovic Orban in Romania
+    assert kb.by_surname("Sekerinska", date(2019, 1, 1)) is kb.people["sekerinska"]
+    assert kb.by_surname("Grizold", date(2003, 1, 1)) is kb.people["grizold"]
 
 
 def test_people_coverage_doc_is_current() -> None:
