@@ -149,6 +149,7 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Alexandr Vondra", "2006-12-01", "CZE", "GOV", "Foreign Minister"),
         ("Alexandr Vondra", "2011-06-01", "CZE", "GOV", "Defence Minister"),
         ("Janez Jansa", "2000-08-01", "SVN", "GOV", "Defence Minister"),
+        ("Aivis Ronis", "2011-06-01", "LVA", "ELI", "Foreign Minister"),  # to 2010-11-03
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
@@ -190,6 +191,9 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("LUX", "DM", "2006-01-01", ["schiltz"]),
         ("CYP", "DM", "2021-01-01", ["petrides-charalambos"]),
         ("KOR", "FM", "2000-06-01", ["lee-joung-binn"]),
+        ("ROU", "DM", "2009-06-01", ["stanisoara"]),
+        ("LVA", "FM", "2010-06-01", ["ronis"]),
+        ("LVA", "FM", "2011-06-01", ["kristovskis"]),
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
@@ -206,6 +210,8 @@ def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
         ("EUCO", "2017-01-01", ["tusk"]),
         ("EU", "2016-01-01", ["mogherini"]),
         ("AU", "2020-01-01", ["faki"]),
+        ("AU", "2005-01-01", ["konare"]),
+        ("AU", "2025-09-01", ["youssouf-mahmoud"]),
         ("IAEA", "2015-01-01", ["amano"]),
         ("WHO", "2010-01-01", ["chan-margaret"]),
     ],
