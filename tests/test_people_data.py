@@ -182,7 +182,7 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("MKD", "DM", "2013-06-01", ["xhaferi"]),
         ("MKD", "DM", "2014-07-01", ["jolevski"]),
         ("ALB", "FM", "2008-01-01", ["basha"]),
-        ("ALB", "FM", "2020-06-01", []),  # Gent Cakaj only acting
+        ("ALB", "FM", "2020-06-01", ["rama-edi"]),  # formally; Gent Cakaj acting
         ("MNE", "FM", "2010-01-01", ["rocen"]),
         ("CZE", "DM", "2005-01-01", ["kuhnl"]),
         ("CZE", "DM", "2013-01-15", []),  # Petr Necas only ran the ministry
