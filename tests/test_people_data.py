@@ -194,6 +194,11 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("ROU", "DM", "2009-06-01", ["stanisoara"]),
         ("LVA", "FM", "2010-06-01", ["ronis"]),
         ("LVA", "FM", "2011-06-01", ["kristovskis"]),
+        ("HRV", "DM", "2001-01-01", ["rados-jozo"]),
+        ("HRV", "DM", "2024-09-01", ["anusic"]),
+        ("JPN", "DM", "2000-09-01", ["torashima"]),  # Defense Agency Director General
+        ("BGR", "FM", "2000-06-01", ["mihaylova"]),
+        ("CZE", "HOG", "2009-06-01", ["fischer-jan"]),
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
