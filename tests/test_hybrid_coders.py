@@ -167,3 +167,22 @@ def test_hybrid_event_features_use_sectors_and_rules(kb: Knowledge) -> None:
     feats = event_features(s, ev, rules=True)
     assert {"As:COP", "R:COERCE", "Rc:173", "RT:paint|COERCE", "A:res"} <= set(feats)
     assert not any(f.startswith(("Rc:", "RT:")) for f in event_features(s, ev, rules=False))
+
+
+def test_hybrid_candidates_need_a_resolved_mention_without_open_only(kb: Knowledge) -> None:
+    s = _sentence()
+    assert list(hybrid.candidates(_doc(s), Annotations(), kb=kb, coder="t")) != []
+    assert list(hybrid.candidates(_doc(s), Annotations(), kb=kb, coder="t",
+                                  open_only=False)) == []
+
+
+def test_hybrid_batched_scores_match_the_per_candidate_softmax(kb: Knowledge) -> None:
+    s = _sentence()
+    cands = list(hybrid.candidates(_doc(s), Annotations(), kb=kb, coder="t"))
+    model = _model(LABELS, {"T:paint": {"SANCTION": 4.0, "ACCUSE": 1.0}, "BIAS": {"YIELD": 0.5}})
+    ((k, p),) = hybrid.score_candidates(cands, model)
+    feats = learned.sentence_base_features(s) + event_features(s, cands[0].event,
+                                                               fallback=cands[0].fallback)
+    probs = model.proba(model.hashes(feats))
+    assert LABELS[k] == max(probs, key=probs.__getitem__) == "SANCTION"
+    assert p == pytest.approx(probs["SANCTION"], abs=1e-9)

@@ -155,21 +155,27 @@ class _Sent:
         self.object_classes = object_classes or {}
         """Token index -> class (``@weapon``...) of the object mention it lies in."""
         n = len(self.toks)
-        self.children: list[list[int]] = [[] for _ in range(n)]
+        children: list[list[int]] = [[] for _ in range(n)]
         for t in self.toks:
-            if t.head != t.i and 0 <= t.head < n:
-                self.children[t.head].append(t.i)
-        self.by_token: dict[int, list[Mention]] = {}
+            h = t.head
+            if h != t.i and 0 <= h < n:
+                children[h].append(t.i)
+        self.children = children
+        self.lemmas = [t.lemma.lower() for t in self.toks]
+        """Lower-cased lemma of each token."""
+        by_token: dict[int, list[Mention]] = {}
+        in_range: dict[int, list[Mention]] = {}
         for m in mentions:
-            idx = {m.head} if m.head >= 0 else set()
-            if not idx:
-                idx = set(range(m.token_start, m.token_end))
-            for i in idx:
-                self.by_token.setdefault(i, []).append(m)
-        self.in_range: dict[int, list[Mention]] = {}
-        for m in mentions:
-            for i in range(m.token_start, m.token_end):
-                self.in_range.setdefault(i, []).append(m)
+            rng = range(m.token_start, m.token_end)
+            if m.head >= 0:
+                by_token.setdefault(m.head, []).append(m)
+            else:
+                for i in rng:
+                    by_token.setdefault(i, []).append(m)
+            for i in rng:
+                in_range.setdefault(i, []).append(m)
+        self.by_token = by_token
+        self.in_range = in_range
 
     def child(self, i: int, *deps: str) -> list[int]:
         return [c for c in self.children[i] if self.toks[c].dep in deps]
@@ -272,26 +278,32 @@ def find_triggers(sentence: Sentence, lexicon: Lexicon, *,
 
 def _triggers(ss: _Sent, lex: Lexicon) -> list[_Trigger]:
     found: list[_Trigger] = []
+    verbs, nouns, lemmas = lex.verbs, lex.nouns, ss.lemmas
+    speech: list[int] = []
     for t in ss.toks:
-        lemma = t.lemma.lower()
-        if t.pos in ("VERB", "AUX") or (t.pos != "NOUN" and t.tag.startswith("VB")):
-            pats = lex.verbs.get(lemma)
-            trig = _match_verb(ss, t.i, pats) if pats and t.pos != "AUX" else None
-            if trig is None and t.dep in _NOMINAL_DEPS and t.text.lower() in lex.nouns:
+        pos = t.pos
+        if pos == "VERB" or pos == "AUX" or (pos != "NOUN" and t.tag.startswith("VB")):
+            lemma = lemmas[t.i]
+            if pos == "VERB" and lemma in lex.speech:
+                speech.append(t.i)
+            pats = verbs.get(lemma)
+            trig = _match_verb(ss, t.i, pats) if pats and pos != "AUX" else None
+            if trig is None and t.dep in _NOMINAL_DEPS and t.text.lower() in nouns:
                 # a gerund parsed as a verb where a noun stands: "killed in police firing"
-                trig = _match_noun(ss, t.i, lex.nouns[t.text.lower()])
+                trig = _match_noun(ss, t.i, nouns[t.text.lower()])
             if trig:
                 found.append(trig)
-        elif t.pos in ("NOUN", "PROPN"):
-            pats = lex.nouns.get(lemma)
+        elif pos == "NOUN" or pos == "PROPN":
+            pats = nouns.get(lemmas[t.i])
             if pats:
                 trig = _match_noun(ss, t.i, pats)
                 if trig:
                     found.append(trig)
     # a reported obligation is a demand: "X said (that) Y must/should stop"
     taken = {tr.i for tr in found}
-    for t in ss.toks:
-        if t.i in taken or t.pos != "VERB" or t.lemma.lower() not in lex.speech:
+    for i in speech:
+        t = ss.toks[i]
+        if t.i in taken:
             continue
         for c in ss.child(t.i, "ccomp"):
             if any(ss.toks[a].dep == "aux" and ss.toks[a].text.lower() in _OBLIGATION
@@ -396,7 +408,29 @@ def _entities(ms: Sequence[Mention]) -> tuple[Entity, ...]:
     return tuple(out.values())
 
 
-def _slot(ss: _Sent, i: int, slot: str, tr: _Trigger, passive: bool) -> list[int]:
+_NON_PREP_SLOTS = frozenset({"dobj", "dative", "ccomp-subject", "poss"})
+_SLOT_PREP_DEPS = frozenset({"prep", "dative", "agent", "prt", "advmod"})
+
+
+def _prep_objects(ss: _Sent, i: int, tr: _Trigger) -> dict[str, list[int]]:
+    """Preposition lemma -> its objects, for the prepositions on the trigger, on its
+    particle or on its object (what :func:`_slot` returns for a preposition slot)."""
+    toks = ss.toks
+    hosts = [i, *[u for u in tr.used if toks[u].pos != "ADP"],
+             *[u for u in tr.used if toks[u].dep in ("prt", "prep", "advmod")]]
+    hosts.extend(c for c in ss.children[i] if toks[c].dep == "dobj")
+    out: dict[str, list[int]] = {}
+    for h in dict.fromkeys(hosts):
+        for c in ss.children[h]:
+            if toks[c].dep in _SLOT_PREP_DEPS:
+                out.setdefault(toks[c].lemma.lower(), []).extend(ss.child(c, "pobj", "pcomp"))
+    return out
+
+
+def _slot(ss: _Sent, i: int, slot: str, tr: _Trigger, passive: bool,
+          preps: dict[str, list[int]] | None = None) -> list[int]:
+    """Tokens filling ``slot`` of trigger ``i``; ``preps`` is :func:`_prep_objects` when
+    the caller computed it already."""
     toks = ss.toks
     kids = ss.children[i]
     if slot == "dobj":
@@ -419,16 +453,9 @@ def _slot(ss: _Sent, i: int, slot: str, tr: _Trigger, passive: bool) -> list[int
             out.extend(ss.child(c, "poss"))
         return out
     # a preposition: on the trigger, on its particle, or on its object
-    hosts = [i, *[u for u in tr.used if toks[u].pos != "ADP"],
-             *[u for u in tr.used if toks[u].dep in ("prt", "prep", "advmod")]]
-    hosts.extend(c for c in kids if toks[c].dep == "dobj")
-    out = []
-    for h in dict.fromkeys(hosts):
-        for c in ss.children[h]:
-            if toks[c].lemma.lower() == slot and toks[c].dep in ("prep", "dative", "agent",
-                                                                 "prt", "advmod"):
-                out.extend(ss.child(c, "pobj", "pcomp"))
-    return out
+    if preps is None:
+        preps = _prep_objects(ss, i, tr)
+    return preps.get(slot, [])
 
 
 def _speaker(ss: _Sent, i: int, speech: frozenset[str]) -> list[Mention]:
@@ -474,8 +501,11 @@ def _verb_args(ss: _Sent, tr: _Trigger, lex: Lexicon) -> _Args:
     recipient: list[Mention] = []
     actor_ids = {id(m) for m in actor}
     multi = False
+    preps: dict[str, list[int]] | None = None
     for slot in slots:
-        toks_ = _slot(ss, i, slot, tr, passive)
+        if preps is None and slot not in _NON_PREP_SLOTS:
+            preps = _prep_objects(ss, i, tr)
+        toks_ = _slot(ss, i, slot, tr, passive, preps)
         ms = [m for t in toks_ for m in ss.mentions_at(t) if id(m) not in actor_ids]
         if ms:
             recipient = list(dict.fromkeys(ms))
@@ -665,11 +695,16 @@ def _reported(ss: _Sent, i: int, speech: frozenset[str]) -> bool:
 # -- events --------------------------------------------------------------------------
 
 
+def _event_key(article_id: str, sent: int, trig: int, etype: str, actor: Sequence[Entity],
+               recipient: Sequence[Entity]) -> str:
+    return "|".join((article_id, str(sent), str(trig), etype,
+                     ",".join(sorted(e.cameo or e.code for e in actor)),
+                     ",".join(sorted(e.cameo or e.code for e in recipient))))
+
+
 def _event_id(article_id: str, sent: int, trig: int, etype: str, actor: Sequence[Entity],
               recipient: Sequence[Entity]) -> str:
-    key = "|".join((article_id, str(sent), str(trig), etype,
-                    ",".join(sorted(e.cameo or e.code for e in actor)),
-                    ",".join(sorted(e.cameo or e.code for e in recipient))))
+    key = _event_key(article_id, sent, trig, etype, actor, recipient)
     return "e" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -775,13 +810,18 @@ def _in_quote(ss: _Sent, i: int) -> bool:
 def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Mention],
                    objects: Sequence[Any], places: Sequence[Any], kb: Any,
                    coder: str, narrative: _Narrative | None = None,
-                   find: Callable[[_Sent], list[_Trigger]] | None = None) -> Iterator[Event]:
+                   find: Callable[[_Sent], list[_Trigger]] | None = None,
+                   sent: _Sent | None = None, hashed_ids: bool = True) -> Iterator[Event]:
     """Events of one sentence; ``find`` replaces the lexicon's trigger search (the
-    learned coders' fallback anchors an event at a verb the lexicon does not know)."""
+    learned coders' fallback anchors an event at a verb the lexicon does not know);
+    ``sent`` is the sentence's index when the caller built it already (same mentions);
+    with ``hashed_ids`` false an event's id is its unhashed key (a caller that retypes the
+    event gives it its id)."""
     lex: Lexicon = kb.lexicon
     ont: Ontology = kb.ontology
     art = doc.article
-    ss = _Sent(sentence, ann_m, object_token_classes(objects, kb))
+    ss = sent if sent is not None else _Sent(sentence, ann_m,
+                                             object_token_classes(objects, kb))
     triggers = _triggers(ss, lex) if find is None else find(ss)
     inside = object_modifier_tokens(sentence, objects)  # "attack helicopters": no attack
     live = [tr for tr in triggers if not tr.suppressed and tr.i not in inside]
@@ -821,7 +861,7 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
         if protests or armed:
             coded = sorted(coded + protests + armed, key=lambda c: c[0].i)
     # objects go to the events actually coded (a dropped trigger's pass to its governor)
-    owned = assign_objects(sentence, [c[0].i for c in coded], objects)
+    owned = assign_objects(sentence, [c[0].i for c in coded], objects) if objects else {}
     seen_ids: set[str] = set()
     for tr, args, actor, recipient in coded:
         p = tr.pattern
@@ -836,17 +876,19 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             keys = {(e.code, e.sector, e.name) for e in actor}
             actor = actor + tuple(e for e in recipient if (e.code, e.sector, e.name) not in keys)
             recipient = ()
-        # objects and places inside the trigger's own subtree
-        sub = set(ss.subtree(tr.i))
-        for other in live_idx - {tr.i}:
-            if other in sub:
-                sub -= set(ss.subtree(other))
-        sub |= {tr.i}
+        # places inside the trigger's own subtree
+        place: Place | None = None
+        if places:
+            sub = set(ss.subtree(tr.i))
+            for other in live_idx - {tr.i}:
+                if other in sub:
+                    sub -= set(ss.subtree(other))
+            sub |= {tr.i}
+            place = next((pl.place for pl in places if pl.token_start in sub), None)
         by_name: dict[tuple[str, str], EventObject] = {}
         for o in owned.get(tr.i, ()):  # one object per system ("IED", "VBIED": one class)
             by_name.setdefault((o.object.name, o.object.kb_key), o.object)
         objs = tuple(by_name.values())
-        place: Place | None = next((pl.place for pl in places if pl.token_start in sub), None)
         # arms purchases and transfers: buyer, seller and system (detente.transfers)
         role = p.transfer
         if not role and tr.content and etype in APPROVAL_TYPES | {"AGREE"}:
@@ -898,7 +940,9 @@ def _code_sentence(doc: ParsedArticle, sentence: Sentence, ann_m: Sequence[Menti
             # past narration continuing an explicitly historical passage: before the
             # report, day unknown
             historical, precision = True, "unknown"
-        eid = _event_id(art.id, sentence.index, tr.i, etype, actor, recipient)
+        eid = _event_key(art.id, sentence.index, tr.i, etype, actor, recipient)
+        if hashed_ids:
+            eid = "e" + hashlib.sha256(eid.encode()).hexdigest()[:16]
         if eid in seen_ids:
             continue
         seen_ids.add(eid)

@@ -24,7 +24,9 @@ types of the current manual.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 import re
 import zlib
@@ -48,6 +50,8 @@ FEATURE_VERSION = 1
 was trained with and refuses to load with another."""
 
 HASH_BITS = 22
+MEMO_SIZE = 200_000
+"""Most feature strings an :class:`EventModel` remembers the row of (then it starts over)."""
 
 QUAD: Mapping[str, int] = {
     "AGREE": 1, "CONSULT": 1, "SUPPORT": 1, "CONCEDE": 1,
@@ -70,14 +74,51 @@ _ARG_DEPS = frozenset({
     "xcomp", "ccomp", "advcl", "prep", "neg", "prt", "aux", "auxpass",
 })
 _NEG_LEMMAS = frozenset({"not", "no", "never", "without", "refuse", "deny", "fail"})
+_CHAIN_DEPS = frozenset({"xcomp", "ccomp", "advcl", "conj"})
+_MODAL_WORDS = frozenset({"will", "would", "may", "could"})
+
+
+_ENT_WORD = {k: "<" + k.lower() + ">" for k in ("GPE", "NORP", "PERSON", "ORG", "LOC", "FAC")}
 
 
 def _norm(tok: Token) -> str:
     if tok.like_num:
         return "<num>"
-    if tok.ent_type in {"GPE", "NORP", "PERSON", "ORG", "LOC", "FAC"}:
-        return "<" + tok.ent_type.lower() + ">"
-    return (tok.lemma or tok.text).lower()
+    return _ENT_WORD.get(tok.ent_type) or (tok.lemma or tok.text).lower()
+
+
+class SentenceView:
+    """What the feature functions read from one sentence, computed once and shared by
+    the sentence's features and every candidate event's features: normalised words
+    (:func:`_norm`), children lists, token offsets."""
+
+    __slots__ = ("sentence", "toks", "n", "words", "children", "starts", "ends", "by_start")
+
+    def __init__(self, sentence: Sentence, *, children: list[list[int]] | None = None) -> None:
+        toks = sentence.tokens
+        n = len(toks)
+        self.sentence = sentence
+        self.toks = toks
+        self.n = n
+        ent = _ENT_WORD
+        self.words = ["<num>" if t.like_num else ent.get(t.ent_type) or (t.lemma or t.text).lower()
+                      for t in toks]
+        if children is None:
+            children = [[] for _ in range(n)]
+            for t in toks:
+                if 0 <= t.head < n and t.head != t.i:
+                    children[t.head].append(t.i)
+        self.children = children
+        self.starts = [t.start for t in toks]
+        self.ends = [t.start + len(t.text) for t in toks]
+        self.by_start = {t.start: t for t in reversed(toks)}
+        """Token by start offset (the first token with that offset)."""
+
+    def token_range(self, start: int, end: int) -> tuple[int, int] | None:
+        """Tokens overlapping the character range ``[start, end)``, or None."""
+        a = bisect.bisect_right(self.ends, start)
+        b = bisect.bisect_left(self.starts, end)
+        return (a, b) if a < b else None
 
 
 def sentence_features(
@@ -85,61 +126,58 @@ def sentence_features(
     *,
     actor: tuple[int, int] | None = None,
     recipient: tuple[int, int] | None = None,
+    view: SentenceView | None = None,
+    dedupe: bool = True,
 ) -> list[str]:
     """The feature strings of one sentence (duplicates removed, order stable).
 
     ``actor`` / ``recipient`` are optional sentence-relative token ranges ``[start, end)``
-    of the mentions the coder attaches to the event.
+    of the mentions the coder attaches to the event; ``view`` the sentence's
+    :class:`SentenceView` when the caller has one.
     """
-    toks = sentence.tokens
-    n = len(toks)
-    words = [_norm(t) for t in toks]
-    children: list[list[int]] = [[] for _ in range(n)]
-    for t in toks:
-        if 0 <= t.head < n and t.head != t.i:
-            children[t.head].append(t.i)
-    feats: list[str] = ["BIAS"]
+    v = view if view is not None and view.sentence is sentence else SentenceView(sentence)
+    toks, n, words, children = v.toks, v.n, v.words, v.children
     keep = [i for i in range(n) if toks[i].pos not in _SKIP_POS]
-    for i in keep:
-        feats.append("w:" + words[i])
-    for a, b in zip(keep, keep[1:], strict=False):
-        feats.append("b:" + words[a] + "|" + words[b])
+    feats: list[str] = ["BIAS"]
+    feats += ["w:" + words[i] for i in keep]
+    feats += ["b:" + words[a] + "|" + words[b] for a, b in zip(keep, keep[1:], strict=False)]
+    append = feats.append
     for t in toks:
-        if t.pos not in {"VERB", "AUX"} and t.dep != "ROOT" and not t.tag.startswith("NN"):
+        pos, dep = t.pos, t.dep
+        is_verb = pos == "VERB" or pos == "AUX"
+        if not is_verb and dep != "ROOT" and not t.tag.startswith("NN"):
             continue
-        v = words[t.i]
-        is_verb = t.pos in {"VERB", "AUX"}
-        if t.dep == "ROOT":
-            feats.append("r:" + v)
+        w = words[t.i]
+        if dep == "ROOT":
+            append("r:" + w)
         if is_verb:
-            feats.append("v:" + v)
+            append("v:" + w)
             if "Tense=Past" in t.morph:
-                feats.append("vpast:" + v)
-            if t.dep in {"xcomp", "ccomp", "advcl", "conj"} and 0 <= t.head < n:
-                feats.append("vc:" + words[t.head] + "|" + t.dep + "|" + v)
+                append("vpast:" + w)
+            if dep in _CHAIN_DEPS and 0 <= t.head < n:
+                append("vc:" + words[t.head] + "|" + dep + "|" + w)
         for c in children[t.i]:
-            ct = toks[c]
-            d = ct.dep
+            d = toks[c].dep
             if d not in _ARG_DEPS:
                 continue
-            if d == "neg" or (d == "aux" and words[c] in {"will", "would", "may", "could"}):
-                feats.append("mod:" + d + "|" + words[c] + "|" + v)
+            if d == "neg" or (d == "aux" and words[c] in _MODAL_WORDS):
+                append("mod:" + d + "|" + words[c] + "|" + w)
                 if d == "neg":
-                    feats.append("NEG")
+                    append("NEG")
                 continue
-            if d in {"aux", "auxpass"}:
+            if d == "aux" or d == "auxpass":
                 continue
-            if not is_verb and d not in {"prep", "pobj"}:
+            if not is_verb and d != "prep" and d != "pobj":
                 continue
-            feats.append("vd:" + v + "|" + d)
-            feats.append("va:" + v + "|" + d + "|" + words[c])
+            append("vd:" + w + "|" + d)
+            append("va:" + w + "|" + d + "|" + words[c])
             if d == "prep":
                 for g in children[c]:
                     if toks[g].dep == "pobj":
-                        feats.append("vp:" + v + "|" + words[c] + "|" + words[g])
+                        append("vp:" + w + "|" + words[c] + "|" + words[g])
     for i in range(n):
         if words[i] in _NEG_LEMMAS and toks[i].dep != "neg":
-            feats.append("negw:" + words[i])
+            append("negw:" + words[i])
     for role, rng in (("A", actor), ("R", recipient)):
         if rng is None:
             continue
@@ -148,15 +186,15 @@ def sentence_features(
         heads = [i for i in inside if toks[i].head not in inside or toks[i].head == i]
         for h in heads[:1]:
             t = toks[h]
-            feats.append(f"{role}dep:{t.dep}")
+            append(f"{role}dep:{t.dep}")
             g = t.head
             path = t.dep
             steps = 0
             while 0 <= g < n and steps < 4:
                 gt = toks[g]
                 if gt.pos in {"VERB", "AUX"} or gt.dep == "ROOT":
-                    feats.append(f"{role}v:{words[g]}|{path}")
-                    feats.append(f"{role}v:{words[g]}")
+                    append(f"{role}v:{words[g]}|{path}")
+                    append(f"{role}v:{words[g]}")
                     break
                 if gt.dep == "prep":
                     path = "prep_" + words[g]
@@ -164,13 +202,7 @@ def sentence_features(
                     break
                 g = gt.head
                 steps += 1
-    seen: set[str] = set()
-    out: list[str] = []
-    for f in feats:
-        if f not in seen:
-            seen.add(f)
-            out.append(f)
-    return out
+    return list(dict.fromkeys(feats)) if dedupe else feats
 
 
 def hash_features(feats: Iterable[str], *, bits: int = HASH_BITS) -> np.ndarray:
@@ -423,39 +455,40 @@ CODER_MODELS: dict[str, str] = {"learned-1": "plover_learned", "combined-1": "pl
 """Learned coders (by name in :data:`detente.events.CODERS`) and the artefact each uses."""
 
 
-def sentence_base_features(sentence: Sentence) -> list[str]:
-    """Features of the whole sentence, shared by all its candidate events."""
-    return sentence_features(sentence)
+def sentence_base_features(sentence: Sentence, *, view: SentenceView | None = None,
+                           dedupe: bool = True) -> list[str]:
+    """Features of the whole sentence, shared by all its candidate events (``dedupe``
+    false: duplicates left in, for callers that collect them into a set)."""
+    return sentence_features(sentence, view=view, dedupe=dedupe)
 
 
-def _token_range(sentence: Sentence, entities: tuple[Entity, ...]) -> tuple[int, int] | None:
+def _token_range(view: SentenceView, entities: tuple[Entity, ...]) -> tuple[int, int] | None:
     for e in entities:
         if e.start < 0:
             continue
-        idx = [t.i for t in sentence.tokens if t.start < e.end and t.end > e.start]
-        if idx:
-            return idx[0], idx[-1] + 1
+        rng = view.token_range(e.start, e.end)
+        if rng is not None:
+            return rng
     return None
 
 
-def _governor_path(sentence: Sentence, rng: tuple[int, int]) -> list[str]:
-    toks = sentence.tokens
-    n = len(toks)
+def _governor_path(view: SentenceView, rng: tuple[int, int]) -> list[str]:
+    toks, words = view.toks, view.words
+    n = view.n
     s, e = rng
-    inside = range(s, e)
-    head = next((i for i in inside if toks[i].head not in inside or toks[i].head == i), s)
+    head = next((i for i in range(s, e) if not s <= toks[i].head < e or toks[i].head == i), s)
     out = [f"dep:{toks[head].dep}"]
     g, path, steps = toks[head].head, toks[head].dep, 0
     while 0 <= g < n and steps < 4:
         gt = toks[g]
         if gt.pos in {"VERB", "AUX"} or gt.dep == "ROOT":
-            out.append(f"v:{_norm(gt)}|{path}")
-            out.append(f"v:{_norm(gt)}")
+            out.append(f"v:{words[g]}|{path}")
+            out.append(f"v:{words[g]}")
             break
         if gt.dep == "prep":
-            path = "prep_" + _norm(gt)
+            path = "prep_" + words[g]
         elif gt.pos in {"NOUN", "PROPN"}:
-            out.append(f"n:{_norm(gt)}|{path}")
+            out.append(f"n:{words[g]}|{path}")
         if gt.head == g:
             break
         g = gt.head
@@ -464,21 +497,23 @@ def _governor_path(sentence: Sentence, rng: tuple[int, int]) -> list[str]:
 
 
 def event_features(sentence: Sentence, event: Event, *, fallback: bool = False,
-                   rules: bool = True) -> list[str]:
+                   rules: bool = True, view: SentenceView | None = None) -> list[str]:
     """Features of one candidate event: its trigger, its arguments (sectors, resolved or
     not, the words governing them), its factuality and, with ``rules``, the rule coder's
     type and CAMEO code."""
-    toks = sentence.tokens
-    trig = next((t for t in toks if t.start == event.evidence.trigger_start), None)
+    v = view if view is not None and view.sentence is sentence else SentenceView(sentence)
+    toks, words = v.toks, v.words
+    trig = v.by_start.get(event.evidence.trigger_start)
     feats: list[str] = []
     if trig is not None:
-        lem = _norm(trig)
+        lem = words[trig.i]
         feats += ["T:" + lem, "Tpos:" + trig.pos, "Tdep:" + trig.dep]
         if 0 <= trig.head < len(toks) and trig.head != trig.i:
-            feats.append("Th:" + _norm(toks[trig.head]) + "|" + trig.dep)
-        for c in toks:
-            if c.head == trig.i and c.i != trig.i and c.dep in ("neg", "prt", "aux", "dobj"):
-                feats.append("Tc:" + lem + "|" + c.dep + "|" + _norm(c))
+            feats.append("Th:" + words[trig.head] + "|" + trig.dep)
+        for c in v.children[trig.i]:
+            d = toks[c].dep
+            if d == "neg" or d == "prt" or d == "aux" or d == "dobj":
+                feats.append("Tc:" + lem + "|" + d + "|" + words[c])
     else:
         lem = event.evidence.trigger.lower()
     if fallback:
@@ -509,9 +544,9 @@ def event_features(sentence: Sentence, event: Event, *, fallback: bool = False,
                     feats.append(role + "s:" + e.sector + "|" + lem)
                 else:
                     feats.append(role + "s:-")
-        rng = _token_range(sentence, ents)
+        rng = _token_range(v, ents)
         if rng is not None:
-            feats += [role + p for p in _governor_path(sentence, rng)]
+            feats += [role + p for p in _governor_path(v, rng)]
     return list(dict.fromkeys(feats))
 
 
@@ -539,9 +574,81 @@ class EventModel:
     bits: int = HASH_BITS
     name: str = ""
 
+    dense: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """:attr:`weights` as float64 with a zero row appended (made on first use)."""
+    memo: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Feature string -> row of :attr:`weights` (-1: unseen), filled as features are met
+    (bounded by :data:`MEMO_SIZE`)."""
+
     def hashes(self, feats: Iterable[str]) -> list[int]:
         mask = (1 << self.bits) - 1
         return [zlib.crc32(f.encode("utf-8")) & mask for f in feats]
+
+    def rows(self, feats: Iterable[str]) -> set[int]:
+        """The rows of :attr:`weights` of the features the model knows (hashed as
+        :meth:`hashes`; memoised per feature string)."""
+        feats = feats if isinstance(feats, list) else list(feats)
+        memo = self.memo
+        out: set[int | None] = set(map(memo.get, feats))
+        if None in out:  # features not met before
+            out.discard(None)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            index = self.index
+            mask = (1 << self.bits) - 1
+            for f in feats:
+                r = memo.get(f)
+                if r is None:
+                    r = memo[f] = index.get(zlib.crc32(f.encode("utf-8")) & mask, -1)
+                    out.add(r)
+        out.discard(-1)
+        return out  # type: ignore[return-value]  # None was discarded above
+
+    def row_logits(self, rows: Iterable[int], base: np.ndarray | None = None) -> np.ndarray:
+        """``base`` (default: the bias) plus the weights of ``rows``, uncalibrated."""
+        z = self.bias.astype(np.float64) if base is None else base
+        idx = list(rows)
+        if idx:
+            z = z + self.weights[idx].sum(axis=0, dtype=np.float64)
+        return z
+
+    def segment_sums(self, rows: Sequence[int], starts: Sequence[int]) -> np.ndarray:
+        """``len(starts) x len(labels)``: the summed weights of ``rows[starts[i]:starts[i+1]]``
+        (the last segment runs to the end; an empty segment sums to zero)."""
+        n_seg = len(starts)
+        width = len(self.labels)
+        if not rows:
+            return np.zeros((n_seg, width))
+        dense = self.dense
+        if dense is None:  # float64 weights and a zero row, made once per model
+            dense = np.vstack([self.weights.astype(np.float64), np.zeros((1, width))])
+            object.__setattr__(self, "dense", dense)
+        idx = np.fromiter(itertools.chain(rows, (len(dense) - 1,)), dtype=np.intp,
+                          count=len(rows) + 1)
+        gathered = dense[idx]
+        at = np.asarray(starts, dtype=np.intp)
+        sums = np.add.reduceat(gathered, at, axis=0)
+        ends = np.append(at[1:], len(rows))
+        sums[ends == at] = 0.0
+        return sums
+
+    def best_rows(self, sums: np.ndarray) -> list[tuple[int, float]]:
+        """(label index, calibrated probability) of the most probable label of each row of
+        summed weights (the bias is added here)."""
+        z = (sums + self.bias) / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        k = e.argmax(axis=1)
+        p = e[np.arange(len(k)), k] / e.sum(axis=1)
+        return list(zip(k.tolist(), p.tolist(), strict=True))
+
+    def best(self, logits: np.ndarray) -> tuple[int, float]:
+        """The most probable label's index (the first in label order on ties) and its
+        calibrated probability."""
+        z = logits / self.temperature
+        e = np.exp(z - z.max())
+        k = int(e.argmax())
+        return k, float(e[k] / e.sum())
 
     def logits(self, hashes: Iterable[int]) -> np.ndarray:
         idx = self.index
