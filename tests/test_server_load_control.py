@@ -155,3 +155,60 @@ def test_server_ingest_drops_only_touched_answers(store: Store) -> None:
     assert tc.get("/health").json()["cache"]["hits"] == hits + 1
     after = tc.get("/dyads/JPN/IND?include_uncertain=true").json()["series"]
     assert sum(p["events"] for p in after) > sum(p["events"] for p in before)
+
+
+def test_server_kept_answers_and_health_need_no_worker(store: Store) -> None:
+    """A kept answer and /health's counts are served while every worker is busy."""
+    app, tc = app_and_client(store, db_workers=1, queue_timeout=0.05)
+    assert tc.get("/dyads/USA/TUR").status_code == 200  # computed and kept
+    assert tc.get("/health").status_code == 200
+    readers = app.app.state.detente.readers
+    assert readers.slots.acquire(timeout=5)
+    try:
+        assert tc.get("/dyads/USA/TUR").status_code == 200
+        health = tc.get("/health")
+        assert health.status_code == 200 and health.json()["events"] == 2
+        assert tc.get("/events/e1").status_code == 503  # not kept: needs a worker
+    finally:
+        readers.slots.release()
+
+
+def test_server_concurrent_misses_compute_an_answer_once(store: Store,
+                                                        monkeypatch: Any) -> None:
+    calls: list[str] = []
+    gate = threading.Event()
+    real = Store.code_dyad_series
+
+    def slow(self: Store, *a: Any, **kw: Any) -> Any:
+        calls.append(a[0])
+        gate.wait(10)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Store, "code_dyad_series", slow)
+    _, tc = app_and_client(store, db_workers=4)
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        tc.get("/dyads/USA/TUR").status_code)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for _ in range(200):  # the first one is computing
+        if calls:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(30)
+    assert answers == [200] * 4
+    assert calls == ["USA"]
+
+
+def test_server_json_bytes_match_the_standard_encoder() -> None:
+    import json
+    from datetime import datetime
+
+    from detente.server import _json_bytes
+    from detente.store import to_json
+
+    value = {"d": date(2024, 5, 16), "t": datetime(2024, 5, 16, 10, 30, 1, 5),
+             "s": "Zürich — «x»", "n": None, "f": 0.1, "l": [1, (2, 3)], "b": True}
+    assert json.loads(_json_bytes(value)) == json.loads(json.dumps(to_json(value)))

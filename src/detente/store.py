@@ -1673,7 +1673,9 @@ def _summary_inserts(ev: str, ent: str) -> list[str]:
     """Statements adding the counts of the events in relation ``ev`` and of the entity
     rows in ``ent`` to the additive summaries (``events``/``event_entities`` for a full
     build; a batch's new rows for a write). Codes are taken once per event and side;
-    events with one code per side (most) skip ``unnest``, the slow part."""
+    events with one code per side (most) skip ``unnest``, the slow part. Rows go in
+    sorted by pair (key) and day, so a full build lets a dyad series or an event page's
+    day counts read only the row groups of their pair (key) instead of the whole table."""
     one = "len(e.actor_codes) = 1 AND len(e.recipient_codes) = 1"
     fields = f"e.date, e.quad_class, e.goldstein, e.intensity, {_CERTAIN} AS certain"
     pairs = (
@@ -1693,11 +1695,11 @@ def _summary_inserts(ev: str, ent: str) -> list[str]:
         "INSERT INTO sum_dyad_day SELECT source, target, date, quad_class, certain, mirror, "
         "count(*), count(goldstein), sum(goldstein), count(intensity), sum(intensity) "
         f"FROM ({pairs}) WHERE coalesce(source, '') <> '' AND coalesce(target, '') <> '' "
-        "AND source <> target GROUP BY ALL",
+        "AND source <> target GROUP BY ALL ORDER BY 1, 2, 3",
         "INSERT INTO sum_key_day SELECT key, date, count(*) FROM ("
         f"SELECT '*' AS key, e.date FROM {ev} e UNION ALL "
         f"SELECT 't:' || e.event_type, e.date FROM {ev} e UNION ALL {codes}) "
-        "WHERE key NOT IN ('a:', 'r:') GROUP BY ALL",
+        "WHERE key NOT IN ('a:', 'r:') GROUP BY ALL ORDER BY 1, 2",
         "INSERT INTO sum_actor SELECT code, count(DISTINCT event_id), "
         "count(*) FILTER (WHERE role = 'actor'), count(*) FILTER (WHERE role = 'recipient') "
         f"FROM {ent} WHERE coalesce(code, '') <> '' GROUP BY code",
