@@ -3,7 +3,8 @@
 Usage::
 
     python bench/bench_http.py [--events 1000000] [--clients 50] [--requests 3000]
-                               [--think 0] [--max-seconds 300] [--db /tmp/bench-http.duckdb]
+                               [--think 0] [--max-seconds 300] [--cache-size 1024]
+                               [--db-workers 0] [--db /tmp/detente-bench-http.duckdb]
 
 Data. ``--events`` synthetic events made inside DuckDB by ``bench_store.build`` (dates over
 2000-2025, 60 ISO-3166 codes with a skew, the 16 PLOVER types; see bench_store.py), then
@@ -23,28 +24,38 @@ are drawn with the data's skew, so frequent actors are asked for more often:
 - ``GET /dyads/A/R?by=month``, ``GET /dyads/A/R?by=year&both=true``.
 
 The first 2 x clients answers warm the server up and are not counted. Prints the command,
-machine, load average, versions, then per kind the count, errors and latency percentiles
-(p50, p90, p99, max, in ms) and the throughput.
+data, machine, load average (at the start and the end: the machine may be shared),
+versions, then per endpoint and per kind the count, errors and latency percentiles (p50,
+p95, p99, max, mean, in ms), the errors by status and code, the throughput, and the
+server's answer-cache hit rate and reader-pool figures (from ``/health``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import platform
 import random
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_store import CODES, TYPES, build  # noqa: E402
+from common import cpu_seconds, footer, header, web_versions  # noqa: E402
+
+RECIPE = "2"
+"""Version of the store's recipe (a kept ``--db`` of another is rebuilt): 2 has the
+summaries sorted by pair (key) and day."""
 
 
 def make_store(path: Path, n: int) -> None:
@@ -53,7 +64,7 @@ def make_store(path: Path, n: int) -> None:
     with Store(path) as store:
         row = store.con.execute("SELECT value FROM meta WHERE key = ?",
                                 ["bench_http_events"]).fetchone()
-        if row is not None and int(row[0]) == n:
+        if row is not None and row[0] == f"{n} {RECIPE}":
             store.ensure_serving_indexes()
             return
     path.unlink(missing_ok=True)
@@ -67,7 +78,7 @@ def make_store(path: Path, n: int) -> None:
         con.execute("DROP TABLE ev")
         store.rebuild_summaries()  # the rows above bypassed Store.write
         store.ensure_serving_indexes()
-        con.execute("INSERT INTO meta VALUES (?, ?)", ["bench_http_events", str(n)])
+        con.execute("INSERT INTO meta VALUES (?, ?)", ["bench_http_events", f"{n} {RECIPE}"])
         con.execute("CHECKPOINT")
     print(f"built {n:,} synthetic events in {time.perf_counter() - t:.1f} s")
 
@@ -78,24 +89,27 @@ def skewed(rng: random.Random) -> str:
 
 
 def next_request(rng: random.Random) -> tuple[str, str]:
+    """``(endpoint label, path)`` of one request: half event queries, half dyad series."""
     a = skewed(rng)
     r = skewed(rng)
     while r == a:
         r = skewed(rng)
     t = rng.choice(TYPES)[0]
     if rng.random() < 0.5:
-        path = rng.choice([
-            f"/events?actor={a}&limit=50",
-            f"/events?actor={a}&recipient={r}&limit=50",
-            f"/events?type={t}&since={rng.randrange(2000, 2025)}-01-01&limit=50",
-            f"/events?actor={a}&type={t}&limit=50",
+        return rng.choice([
+            ("events?actor", f"/events?actor={a}&limit=50"),
+            ("events?actor&recipient", f"/events?actor={a}&recipient={r}&limit=50"),
+            ("events?type&since",
+             f"/events?type={t}&since={rng.randrange(2000, 2025)}-01-01&limit=50"),
+            ("events?actor&type", f"/events?actor={a}&type={t}&limit=50"),
         ])
-        return "events", path
-    return "dyad", rng.choice([f"/dyads/{a}/{r}?by=month", f"/dyads/{a}/{r}?by=year&both=true"])
+    return rng.choice([("dyad?by=month", f"/dyads/{a}/{r}?by=month"),
+                       ("dyad?by=year&both", f"/dyads/{a}/{r}?by=year&both=true")])
 
 
 async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
-                  path: str) -> int:
+                  path: str) -> tuple[int, str, bytes]:
+    """Send one GET and read its answer: ``(status, error code or "", body)``."""
     writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n"
                  .encode())
     await writer.drain()
@@ -106,28 +120,38 @@ async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ho
     for line in lines[1:]:
         if line.lower().startswith("content-length:"):
             length = int(line.split(":", 1)[1])
-    await reader.readexactly(length)
-    return status
+    body = await reader.readexactly(length)
+    if status == 200:
+        return status, "", body
+    try:
+        return status, str(json.loads(body)["error"]["code"]), body
+    except (ValueError, KeyError, TypeError):
+        return status, "?", body
+
+
+Result = tuple[str, float, int, str]
+"""``(endpoint label, seconds, status, error code)`` of one answered request."""
 
 
 async def client(i: int, port: int, args: argparse.Namespace, budget: dict[str, int],
-                 results: list[tuple[str, float, int]], deadline: float) -> None:
+                 results: list[Result], deadline: float) -> None:
     rng = random.Random(1000 + i)
+    host = f"127.0.0.1:{port}"
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while budget["left"] > 0 and time.monotonic() < deadline:
             budget["left"] -= 1
-            kind, path = next_request(rng)
+            label, path = next_request(rng)
             t = time.perf_counter()
             try:
-                status = await request(reader, writer, f"127.0.0.1:{port}", path)
+                status, code, _ = await request(reader, writer, host, path)
             except (asyncio.IncompleteReadError, ConnectionError):
                 # the server closed an idle keep-alive connection: reconnect (counted in
                 # this request's time) and send again
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                status = await request(reader, writer, f"127.0.0.1:{port}", path)
-            results.append((kind, time.perf_counter() - t, status))
+                status, code, _ = await request(reader, writer, host, path)
+            results.append((label, time.perf_counter() - t, status, code))
             if args.think:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
     finally:
@@ -141,13 +165,12 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-async def run_load(port: int, args: argparse.Namespace) -> tuple[list[tuple[str, float, int]],
-                                                                   float]:
-    warm: list[tuple[str, float, int]] = []
+async def run_load(port: int, args: argparse.Namespace) -> tuple[list[Result], float]:
+    warm: list[Result] = []
     budget = {"left": 2 * args.clients}
     await asyncio.gather(*(client(i, port, args, budget, warm, time.monotonic() + 120)
                            for i in range(args.clients)))
-    results: list[tuple[str, float, int]] = []
+    results: list[Result] = []
     budget = {"left": args.requests}
     t = time.perf_counter()
     deadline = time.monotonic() + args.max_seconds
@@ -156,10 +179,37 @@ async def run_load(port: int, args: argparse.Namespace) -> tuple[list[tuple[str,
     return results, time.perf_counter() - t
 
 
+async def get_json(port: int, path: str) -> dict[str, Any]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        _, _, body = await request(reader, writer, f"127.0.0.1:{port}", path)
+    finally:
+        writer.close()
+    out: dict[str, Any] = json.loads(body)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def table(results: list[Result]) -> None:
+    """Per endpoint and per kind: count, errors, latency percentiles in ms."""
+    print(f"{'endpoint':<24} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'max ms':>8} {'mean ms':>8}")
+    labels = sorted({r[0] for r in results})
+    groups = [(x, [r for r in results if r[0] == x]) for x in labels]
+    groups += [(f"all {k}", [r for r in results if r[0].startswith(k)])
+               for k in ("events", "dyad")]
+    groups.append(("all", results))
+    for name, rows in groups:
+        ms = [r[1] * 1000 for r in rows]
+        errors = sum(1 for r in rows if r[2] != 200)
+        print(f"{name:<24} {len(rows):>6} {errors:>6} {pct(ms, 50):>8.1f} {pct(ms, 95):>8.1f} "
+              f"{pct(ms, 99):>8.1f} {max(ms, default=float('nan')):>8.1f} "
+              f"{statistics.fmean(ms) if ms else float('nan'):>8.1f}")
 
 
 def main() -> None:
@@ -172,31 +222,31 @@ def main() -> None:
     ap.add_argument("--max-seconds", type=float, default=300.0)
     ap.add_argument("--cache-size", type=int, default=1024,
                     help="the server's --cache-size (0: every answer computed)")
-    ap.add_argument("--db", type=Path, default=Path("/tmp/detente-bench-http.duckdb"))
+    ap.add_argument("--db-workers", type=int, default=0,
+                    help="the server's --db-workers (0: its default, one per core)")
+    ap.add_argument("--db", type=Path, default=Path(tempfile.gettempdir())
+                    / "detente-bench-http.duckdb")
     args = ap.parse_args()
 
-    import duckdb
-
-    import detente
-
-    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
-    print(f"versions: detente {detente.__version__}, duckdb {duckdb.__version__}")
+    header("HTTP API under concurrent readers (bench/bench_http.py)",
+           f"{args.events:,} synthetic events from bench_store.build (dates uniform over "
+           "2000-2025, 60 ISO codes with a 1/(i+1) skew, the 16 PLOVER types), rewritten in "
+           f"date order, serving summaries and indexes; kept at {args.db}")
+    print(f"web: {web_versions()}")
     make_store(args.db, args.events)
     from detente.store import Store
 
     with Store(args.db, read_only=True) as store:
         stored = store.counts()["events"]
-    print(f"data: {stored:,} synthetic events (asked for {args.events:,}; bench_store.build "
-          f"drops draws of a type index past the table), file "
-          f"{args.db.stat().st_size / 1e9:.2f} GB")
+    print(f"store: {stored:,} events (bench_store.build drops draws of a type index past "
+          f"the table), file {args.db.stat().st_size / 1e9:.2f} GB")
     port = free_port()
-    exe = Path(sys.executable).with_name("detente")
-    server = subprocess.Popen([str(exe), "serve", "--db", str(args.db), "--port", str(port),
-                               "--read-only", "--rate-limit", "0", "--log-level", "warning",
-                               "--cache-size", str(args.cache_size)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cmd = [sys.executable, "-c", "from detente.cli import main; main()", "serve", "--db",
+           str(args.db), "--port", str(port), "--read-only", "--rate-limit", "0",
+           "--log-level", "warning", "--cache-size", str(args.cache_size)]
+    if args.db_workers:
+        cmd += ["--db-workers", str(args.db_workers)]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(600):
             try:
@@ -207,23 +257,30 @@ def main() -> None:
                     log = server.stderr.read().decode() if server.stderr else ""
                     raise SystemExit(log) from None
                 time.sleep(0.1)
+        load_start = os.getloadavg()[0]
+        cpu0 = cpu_seconds(server.pid), cpu_seconds()
         results, secs = asyncio.run(run_load(port, args))
+        cpu = cpu_seconds(server.pid) - cpu0[0], cpu_seconds() - cpu0[1]
+        health = asyncio.run(get_json(port, "/health"))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"load: {args.clients} clients, think {args.think:g} s, server cache "
-          f"{args.cache_size}, {len(results)} requests in "
-          f"{secs:.1f} s ({len(results) / secs:.1f} requests/s); load average now "
-          f"{os.getloadavg()[0]:.1f}")
-    print(f"\n{'kind':<8} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-          f"{'max ms':>8} {'mean ms':>8}")
-    for kind in ("events", "dyad", "all"):
-        rows = [r for r in results if kind == "all" or r[0] == kind]
-        ms = [r[1] * 1000 for r in rows]
-        errors = sum(1 for r in rows if r[2] != 200)
-        print(f"{kind:<8} {len(rows):>6} {errors:>6} {pct(ms, 50):>8.1f} {pct(ms, 90):>8.1f} "
-              f"{pct(ms, 99):>8.1f} {max(ms, default=float('nan')):>8.1f} "
-              f"{statistics.fmean(ms) if ms else float('nan'):>8.1f}")
+    print(f"load: {args.clients} clients on loopback (one asyncio process), think "
+          f"{args.think:g} s, server cache {args.cache_size}, {len(results)} requests in "
+          f"{secs:.1f} s ({len(results) / secs:.1f} requests/s); load average "
+          f"{load_start:.1f} before, {os.getloadavg()[0]:.1f} after (other work on the "
+          "machine included)")
+    print(f"cpu: server {cpu[0]:.1f} s, clients {cpu[1]:.1f} s (warm-up included), in "
+          f"{secs:.1f} s on {os.cpu_count()} cores\n")
+    table(results)
+    codes = Counter(f"{r[2]} {r[3]}" for r in results if r[2] != 200)
+    print(f"\nerrors by code: {json.dumps(dict(codes.most_common())) if codes else 'none'}")
+    cache = health.get("cache", {})
+    asked = cache.get("hits", 0) + cache.get("misses", 0)
+    print(f"server cache: {cache.get('hits', 0)} hits of {asked} lookups "
+          f"({100 * cache.get('hits', 0) / max(1, asked):.0f} %, warm-up included); "
+          f"readers: {json.dumps(health.get('readers'))}")
+    footer()
 
 
 if __name__ == "__main__":

@@ -82,6 +82,28 @@ def versions() -> str:
     return ", ".join(parts)
 
 
+def web_versions() -> str:
+    """Versions of the HTTP stack (for the API benchmarks)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for name in ("fastapi", "starlette", "uvicorn", "pydantic", "httpx", "uvloop",
+                 "httptools", "orjson"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name} -")
+    return ", ".join(parts)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds a process (this one by default) has used so far."""
+    import psutil
+
+    t = psutil.Process(pid or os.getpid()).cpu_times()
+    return float(t.user + t.system)
+
+
 def header(title: str, data: str) -> None:
     """Print what every benchmark prints first."""
     print(f"# {title}")
