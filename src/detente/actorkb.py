@@ -52,6 +52,7 @@ Kinds and their fields (besides ``key`` and ``source``):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -146,6 +147,44 @@ def norm(text: str) -> str:
     """The lookup key of a surface string: :func:`fold` then lower case (memoised: the
     actors stage asks for the same words over and over)."""
     return fold(text).lower()
+
+
+_SEP = "\x00"
+_SPACES = re.compile(r"\s+")
+"""Runs of whitespace: ``re``'s ``\\s`` is :meth:`str.isspace`, what :meth:`str.split` splits on."""
+
+
+def fold_many(texts: Sequence[str]) -> list[str]:
+    """:func:`fold` of each text, computed on all of them joined (a few C-level passes
+    over one string instead of several calls per text: the gazetteer folds some 37,000
+    names at load). Equal to ``[fold(t) for t in texts]``: the separator ``\\x00`` is
+    neither whitespace nor a combining mark, blocks canonical reordering, and texts that
+    contain it are folded one by one."""
+    if not texts:
+        return []
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:
+        return [fold(t) for t in texts]
+    s = joined
+    for c, to in _FOLD.items():  # str.replace is a memchr pass; translate() is slower
+        if chr(c) in s:
+            s = s.replace(chr(c), str(to))
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)
+        for mark in [c for c in set(s) if unicodedata.combining(c)]:
+            s = s.replace(mark, "")
+    s = _SPACES.sub(" ", s).replace(" " + _SEP, _SEP).replace(_SEP + " ", _SEP).strip(" ")
+    return s.split(_SEP)
+
+
+def norm_many(texts: Sequence[str]) -> list[str]:
+    """:func:`norm` of each text, in bulk (see :func:`fold_many`); lower case is applied
+    to the joined string, where the separator ends a word as a string's end does (Greek
+    final sigma)."""
+    if not texts:
+        return []
+    out = _SEP.join(fold_many(texts)).lower().split(_SEP)
+    return out if len(out) == len(texts) else [norm(t) for t in texts]
 
 
 def case_ok(surface: str, forms: tuple[str, ...]) -> bool:
