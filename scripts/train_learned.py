@@ -73,7 +73,7 @@ from detente.learned import (
 from detente.records import Article, ParsedArticle, content_hash
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_VERSION = "2026.11.1"
+MODEL_VERSION = "2026.11.2"
 K_FOLDS = 5
 JACCARD = 0.5
 LAMBDA = 3e-4
