@@ -94,7 +94,8 @@ def main() -> None:
                 rows, clusters = dedup_rows([(c.article, c.events) for c in b], index=index,
                                             clusterer=clusterer)
                 store.write(b, kb_version="bench", coder="bench",
-                            dedup=DedupBatch(articles=rows, clusters=clusters))
+                            dedup=DedupBatch(articles=rows, clusters=clusters,
+                                             terms=clusterer.take_terms()))
 
     def session(db: Path) -> None:
         with Store(db) as store:
@@ -106,7 +107,8 @@ def main() -> None:
                 rows, clusters = dedup_rows([(c.article, c.events) for c in b], index=index,
                                             clusterer=clusterer)
                 store.write(b, kb_version="bench", coder="bench",
-                            dedup=DedupBatch(articles=rows, clusters=clusters))
+                            dedup=DedupBatch(articles=rows, clusters=clusters,
+                                             terms=clusterer.take_terms()))
                 clusterer.source = None
 
     measures: dict[str, Any] = {"write": write_only, "dedup+write": dedup_write,

@@ -123,7 +123,8 @@ def main() -> None:
                                             index=index, clusterer=clusterer)
                 w2, c2 = time.perf_counter(), time.process_time()
                 store.write(batch, kb_version=kb.version,
-                            dedup=DedupBatch(articles=rows, clusters=clusters))
+                            dedup=DedupBatch(articles=rows, clusters=clusters,
+                                             terms=clusterer.take_terms()))
                 w3, c3 = time.perf_counter(), time.process_time()
                 d_w, d_c = d_w + w2 - w, d_c + c2 - c
                 s_w, s_c = s_w + w3 - w2, s_c + c3 - c2

@@ -217,7 +217,8 @@ def bench_dedup(n: int) -> None:
                 rows, clusters = dedup_rows([(b.article, b.events) for b in batch],
                                             index=index, clusterer=clusterer)
                 links += sum(1 for r in rows if r[3] is not None)
-                store.write(batch, dedup=DedupBatch(articles=rows, clusters=clusters))
+                store.write(batch, dedup=DedupBatch(articles=rows, clusters=clusters,
+                                                    terms=clusterer.take_terms()))
                 if i >= n - n // 10:
                     last_tenth += time.perf_counter() - t_batch
                 batch = []

@@ -74,7 +74,7 @@ def build_synthetic_store(path: Path, *, events: int, seed: int = 7) -> dict[str
         "(VALUES ('actor'), ('recipient')) r(role)")
     con.execute(
         "INSERT INTO event_clusters SELECT 'se' || (i - i % 3), 'k' || (i - i % 3), "
-        "DATE '2019-01-01', DATE '2019-01-01', [], '', [] FROM range(?) t(i) "
+        "DATE '2019-01-01', DATE '2019-01-01', [], '', [], [] FROM range(?) t(i) "
         "WHERE i % 3 = 0", [events])
     con.execute("INSERT INTO event_mentions SELECT 'se' || i, 'se' || (i - i % 3) "
                 "FROM range(?) t(i)", [events])

@@ -107,7 +107,8 @@ def write_batch(store: Store, index: ArticleIndex, clusterer: EventClusterer,
                 items: list) -> None:  # type: ignore[type-arg]
     rows, clusters = dedup_rows([(c.article, c.events) for c in items], index=index,
                                 clusterer=clusterer)
-    store.write(items, dedup=DedupBatch(articles=rows, clusters=clusters))
+    store.write(items, dedup=DedupBatch(articles=rows, clusters=clusters,
+                                        terms=clusterer.take_terms()))
 
 
 def test_dedup_incremental_through_store(tmp_path: Path) -> None:

@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 from conftest import has_model
 from detente.cli import app
 from detente.dedup import DedupConfig
-from detente.dedupeval import group_pairs, link_groups, load_gold, pairwise, run_dedup_eval
+from detente.dedupeval import (
+    group_pairs,
+    link_groups,
+    load_gold,
+    pairwise,
+    run_dedup_eval,
+    split_reports,
+)
 from detente.errors import DedupGoldError, EvalDataError, UsageError
 
 
@@ -26,6 +33,18 @@ def test_dedupeval_group_pairs_and_pairwise() -> None:
     assert got["f1"] == pytest.approx(2 * 0.5 * 0.25 / 0.75)
     assert pairwise(set(), set())["f1"] == 1.0
     assert pairwise({("a", "b")}, set())["recall"] == 0.0
+
+
+def test_dedupeval_split_reports_into_halves() -> None:
+    gold = [{"id": "inc-001", "articles": ["a", "b"]}, {"id": "inc-002", "articles": ["b", "c"]},
+            {"id": "inc-003", "articles": ["d"]}]
+    reports = ["a", "b", "c", "d", "x", "y", "z"]
+    tune = split_reports(gold, reports, "tune")
+    test = split_reports(gold, reports, "test")
+    assert {"b", "c"} <= tune and {"a", "d"} <= test  # "b" is in both: tuning half
+    assert tune | test == set(reports) and not tune & test
+    with pytest.raises(UsageError):
+        split_reports(gold, reports, "dev")
 
 
 def test_dedupeval_link_groups() -> None:
@@ -129,8 +148,9 @@ def test_dedupeval_runs_on_a_tiny_gold_set(tiny_gold: Path, tmp_path: Path) -> N
     assert report.n == 1 and report.articles == 4
     assert (m["event_gold_pairs"], m["copy_gold_pairs"]) == (3, 1)
     assert m["copy_pair_recall"] == 1.0 and m["copy_pair_precision"] == 1.0
-    # the copy repeats the story's events, so at least that pair is found
-    assert m["event_true_pairs"] >= 1 and m["event_pair_precision"] > 0
+    # the copy repeats the story's events, so at least that pair is found, and nothing
+    # is joined wrongly (the trade deal stays apart)
+    assert m["event_true_pairs"] >= 1 and m["event_pair_precision"] == 1.0
     for key in ("event_pair_precision", "event_pair_recall", "event_pair_f1"):
         assert 0.0 <= float(m[key]) <= 1.0
     assert "--db" in report.command
@@ -138,6 +158,9 @@ def test_dedupeval_runs_on_a_tiny_gold_set(tiny_gold: Path, tmp_path: Path) -> N
     again = run_dedup_eval(path=tiny_gold, db=db, config=DedupConfig(window_days=0))
     assert again.articles == 4 and again.metrics["window_days"] == 0
     assert "--dedup-window 0" in again.command
+    half = run_dedup_eval(path=tiny_gold, db=db, split="test")
+    assert "--split test" in half.command
+    assert half.metrics["event_gold_pairs"] <= 3
     limited = run_dedup_eval(path=tiny_gold, limit=1)
     assert limited.articles == 3 and limited.metrics["event_gold_pairs"] == 3
 

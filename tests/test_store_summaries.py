@@ -67,7 +67,8 @@ def fill(db: Path, seed: int, *, overlap: bool = True) -> Store:
     for batch in [*batches, batches[0], batches[-1]]:  # the last two: written again
         rows, clusters = dedup_rows([(c.article, c.events) for c in batch], index=index,
                                     clusterer=clusterer)
-        store.write(batch, dedup=DedupBatch(articles=rows, clusters=clusters))
+        store.write(batch, dedup=DedupBatch(articles=rows, clusters=clusters,
+                                            terms=clusterer.take_terms()))
     return store
 
 

@@ -375,7 +375,8 @@ def ingest(
                 try:
                     rows, clusters = dedup_rows(arts, index=index, clusterer=clusterer)
                     store.write(batch, kb_version=kb.version, coder=coder,
-                                dedup=DedupBatch(articles=rows, clusters=clusters))
+                                dedup=DedupBatch(articles=rows, clusters=clusters,
+                                                 terms=clusterer.take_terms()))
                 finally:
                     clusterer.source = None
             summary.near_duplicates += sum(1 for r in rows if r[3] is not None)
@@ -529,7 +530,8 @@ def rebuild_dedup(*, db: Path | str | Store | None = None,
             evs = store.events_for_articles([a.id for a in batch])
             rows, clusters = dedup_rows([(a, evs[a.id]) for a in batch], index=index,
                                         clusterer=clusterer)
-            store.write([], dedup=DedupBatch(articles=rows, clusters=clusters))
+            store.write([], dedup=DedupBatch(articles=rows, clusters=clusters,
+                                              terms=clusterer.take_terms()))
             return sum(1 for r in rows if r[3] is not None)
 
         for art in store.iter_articles():

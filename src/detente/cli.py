@@ -101,7 +101,13 @@ SpanOpt = Annotated[int, typer.Option("--max-span", help="Most days one event ma
                                        "by taking in reports of following days.")]
 
 
-def _dedup_config(window: int, threshold: float, max_span: int = 7) -> Any:
+MatchOpt = Annotated[float, typer.Option("--match-threshold", help="Evidence score from "
+                                          "which a report whose actors are unknown joins "
+                                          "an event (docs/dedup.md; above 1.5: never).")]
+
+
+def _dedup_config(window: int, threshold: float, max_span: int = 7,
+                  match: float = 0.6) -> Any:
     from .dedup import DedupConfig
 
     if window < 0:
@@ -110,7 +116,10 @@ def _dedup_config(window: int, threshold: float, max_span: int = 7) -> Any:
         raise UsageError("--max-span must be >= 0")
     if not 0.0 < threshold <= 1.0:
         raise UsageError("--near-threshold must be in (0, 1]")
-    return DedupConfig(window_days=window, near_threshold=threshold, max_span_days=max_span)
+    if match <= 0:
+        raise UsageError("--match-threshold must be > 0")
+    return DedupConfig(window_days=window, near_threshold=threshold, max_span_days=max_span,
+                       match_threshold=match)
 
 
 EncodingOpt = Annotated[str | None, typer.Option(help="Codec of inputs that are not UTF-8 "
@@ -191,6 +200,7 @@ def ingest(
     text_field: TextField = None, url_field: UrlField = None,
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.5,
+    match_threshold: MatchOpt = 0.6,
     encoding: EncodingOpt = None,
     max_bytes: MaxBytesOpt = None,
     max_chars: MaxCharsOpt = None,
@@ -245,7 +255,8 @@ def ingest(
 
         summary = api.ingest(inputs, db=db, fmt=fmt, date=_date(date, "--date"), fields=fields,
                              kb_dirs=kb or (), coder=coder, progress=progress,
-                             dedup=_dedup_config(window, near_threshold),
+                             dedup=_dedup_config(window, near_threshold,
+                                                 match=match_threshold),
                              encoding=encoding, max_bytes=max_bytes, max_chars=max_chars,
                              max_seconds=max_seconds, workers=workers, dask=dask,
                              parquet=parquet)
@@ -427,10 +438,12 @@ def dedup(
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.5,
     max_span: SpanOpt = 7,
+    match_threshold: MatchOpt = 0.6,
 ) -> None:
     """Recompute near-duplicate links and event clusters over the whole store (after
-    changing the window or threshold)."""
-    result = api.rebuild_dedup(db=db, config=_dedup_config(window, near_threshold, max_span))
+    changing the window or thresholds)."""
+    result = api.rebuild_dedup(db=db, config=_dedup_config(window, near_threshold, max_span,
+                                                           match_threshold))
     out.print(f"{result['clusters']} canonical events from {result['mentions']} event "
               f"mentions; {result['linked_articles']} articles linked as copies")
 
@@ -777,18 +790,22 @@ def eval_(
                   ] = None,
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.5,
+    match_threshold: MatchOpt = 0.6,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="dedup only: score one half of the gold reports, tune or test "
+        "(docs/dedup.md).")] = None,
 ) -> None:
     """Score coders against a human-labelled gold set (learned coders cross-validated).
 
     `detente eval dedup` scores the clustering of reports into real-world events instead
-    (pairwise precision and recall; docs/dedup.md), with --db, --dedup-window and
-    --near-threshold.
+    (pairwise precision and recall; docs/dedup.md), with --db, --dedup-window,
+    --near-threshold and --match-threshold.
     """
     from .evaluate import render, render_comparison, run_evals
 
     if name == "dedup":
         _eval_dedup(path=path, db=db, kb=kb, limit=limit, as_json=as_json, window=window,
-                    near_threshold=near_threshold)
+                    near_threshold=near_threshold, match=match_threshold, split=split)
         return
 
     coders = coder or None
@@ -805,7 +822,8 @@ def eval_(
 
 
 def _eval_dedup(*, path: Path | None, db: Path | None, kb: list[Path] | None,
-                limit: int | None, as_json: bool, window: int, near_threshold: float) -> None:
+                limit: int | None, as_json: bool, window: int, near_threshold: float,
+                match: float = 0.6, split: str | None = None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from .dedupeval import render, run_dedup_eval
@@ -818,8 +836,9 @@ def _eval_dedup(*, path: Path | None, db: Path | None, kb: list[Path] | None,
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = run_dedup_eval(path=path, db=db, kb_dirs=kb or (), limit=limit,
-                                config=_dedup_config(window, near_threshold),
+        report = run_dedup_eval(path=path, db=db, kb_dirs=kb or (), limit=limit, split=split,
+                                config=_dedup_config(window, near_threshold,
+                                                     match=match),
                                 progress=progress)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")

@@ -31,8 +31,17 @@ with its mentions. Two events are compatible when
 - their factuality agrees (a negated or hypothetical report does not merge with a factual
   one).
 
+An event naming a particular victim is identified by its type and victims whoever the
+report says did it, and when it has no date of its own it may recall an event up to
+``lookback_days`` earlier. An event that these keys do not place (most reports of
+violence name no actor the knowledge base knows) is scored against the candidate events
+that share evidence with it, :func:`evidence` and :func:`score` (a named victim, rare name
+words of its sentence, the place, objects, compatible coded actors; differing coded actors
+veto), and joins the best one whose score reaches ``match_threshold``.
+
 A new event joins the compatible cluster whose date interval is nearest (ties: the
-earliest cluster); otherwise it founds a new cluster whose id is its own id. A cluster's
+earliest cluster), else the best-scoring one; otherwise it founds a new cluster whose id
+is its own id. A cluster's
 interval grows to cover its members. An event of an article linked as a copy joins the
 cluster of its twin in the original instead, whatever its key (the two levels work
 together: a re-published story never counts as a second event). The thresholds live in
@@ -81,6 +90,25 @@ class DedupConfig:
     """Words per shingle."""
     min_words: int = 20
     """Articles shorter than this are only deduplicated exactly."""
+    lookback_days: int = 14
+    """How far before its publication a report with no date of its own may place an event
+    that names its victim ("after the murder of Senator X ..."): such a mention joins an
+    earlier event of that victim up to this many days (plus the window) back, without
+    widening it."""
+    victim_key: bool = True
+    """An event naming a particular victim is identified by its type and victims alone
+    (whoever the report says did it)."""
+    match_threshold: float = 0.6
+    """Evidence score (:data:`EVIDENCE_WEIGHTS`) from which a mention that its actors do
+    not place in an event joins one anyway (above 1.5: never)."""
+    max_term_clusters: int = 2
+    """A name word shared by more events of the type than this around a mention's dates
+    is too common to be evidence there."""
+    max_term_share: float = 0.02
+    """A name word found in more than this share of all events (and in more than
+    ``min_common`` of them) is too common to be evidence anywhere ("Colombian",
+    "National", "Carlos")."""
+    min_common: int = 5
 
 
 # -- articles ---------------------------------------------------------------------------
@@ -305,7 +333,7 @@ def _place(e: Event) -> str:
     return " ".join(_WORD.findall((loc.name or loc.text).lower()))
 
 
-def blocking_key(e: Event) -> str:
+def blocking_key(e: Event, config: DedupConfig = DedupConfig()) -> str:
     """Events that may be one real-world event share this key.
 
     It holds the event type, the identities of both sides (:func:`identity`; for CONSULT,
@@ -319,6 +347,10 @@ def blocking_key(e: Event) -> str:
     as the copy of an article (:meth:`EventClusterer.assign_batch`).
     """
     actors, recips = _side(e.actor), _side(e.recipient)
+    f = e.factuality
+    fact = ("N" if f.negated else "") + ("H" if f.hypothetical else "")
+    if config.victim_key and _named_victims(e):
+        return f"{e.event_type}|*|{','.join(_named_victims(e))}||{fact}"
     if e.event_type == "CONSULT":
         actors, recips = tuple(sorted(set(actors) | set(recips))), ()
         one_sided = len(actors) < 2
@@ -335,13 +367,148 @@ def blocking_key(e: Event) -> str:
         anchor = f"@{place}" if place else f"#{objects[0]}" if objects else ""
     if not (actors or recips) or (needs_anchor and not anchor):
         return f"solo|{e.id}"
-    f = e.factuality
-    fact = ("N" if f.negated else "") + ("H" if f.hypothetical else "")
     return f"{e.event_type}|{','.join(actors)}|{','.join(recips)}|{anchor}|{fact}"
+
+
+def _named_victims(e: Event) -> tuple[str, ...]:
+    """The particular persons an event names as its recipients (not for CONSULT)."""
+    if e.event_type == "CONSULT":
+        return ()
+    return tuple(sorted({i for r in e.recipient if _specific(r) and (i := identity(r))}))
 
 
 def interval(e: Event) -> tuple[date, date]:
     return e.date, e.date + timedelta(days=PRECISION_DAYS.get(e.date_precision, 0))
+
+
+def _looks_back(e: Event, config: DedupConfig) -> bool:
+    """A report with no date of its own that names its victim may recall an earlier
+    event ("after the murder of Senator X ...")."""
+    return (config.lookback_days > 0 and e.date_basis == "publication"
+            and bool(_named_victims(e)))
+
+
+def reach(e: Event, config: DedupConfig) -> tuple[date, date]:
+    """The dates an event may lie in: its interval, reaching ``lookback_days`` back for a
+    mention dated only by its publication that names its victim."""
+    lo, hi = interval(e)
+    if _looks_back(e, config):
+        lo -= timedelta(days=config.lookback_days)
+    return lo, hi
+
+
+def _widens(e: Event, config: DedupConfig) -> bool:
+    """Whether a mention's dates may widen its event's interval."""
+    return e.date_precision in FINE_PRECISIONS and not _looks_back(e, config)
+
+
+EVIDENCE_WEIGHTS = {"v": 0.6, "t": 0.3, "p": 0.3, "o": 0.2, "r": 0.15, "a": 0.3, "c": 0.3}
+"""What each kind of shared evidence adds to the score of a mention against an event:
+``v`` a named victim, ``t`` a rare name word (per word, at most two counted), ``p`` the
+place, ``o`` an object, ``r`` the victims' role ("priests"), ``a`` a coded actor, ``c`` a
+coded recipient. A mention whose coded actors (or recipients) share none with the
+event's scores 0."""
+
+BLOCKING_KINDS = frozenset({"v", "t", "p", "o"})
+"""Evidence kinds through which candidate events are looked up."""
+
+MAX_EVIDENCE = 64
+"""At most this many evidence signals are kept per event (the first ones seen)."""
+
+_CAP_WORD = re.compile(r"^[A-Z][a-z]{3,}$")
+_DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "june july august september october november december".split())
+"""Capitalised words that name a date, not a participant (dates are compared apart)."""
+_STRIP = ".,;:!?\"'()[]{}«»“”‘’-"
+
+
+def _name_words(text: str) -> set[str]:
+    """Capitalised words of a text that are not the first word of a line or sentence
+    (names of people, places, organisations as the sentence writes them)."""
+    out: set[str] = set()
+    for line in text.splitlines():
+        first = True
+        for tok in line.split():
+            word = tok.strip(_STRIP)
+            if not first and _CAP_WORD.match(word) and word.lower() not in _DATE_WORDS:
+                out.add(word.lower())
+            first = tok.endswith((".", "!", "?", ":")) and not tok.endswith("..")
+            first = first or not word
+    return out
+
+
+def evidence(e: Event) -> frozenset[str]:
+    """What an event says beyond its actor codes, as signals ``TYPE|FACT|kind:value``:
+    its named victims (``v``), name words of its sentence and of unknown actors (``t``),
+    its place (``p``: GeoNames id, else admin area, else name), its objects (``o``), the
+    role of unnamed victims (``r``: "priests") and its coded actors (``a``)."""
+    f = e.factuality
+    pre = f"{e.event_type}|{'N' if f.negated else ''}{'H' if f.hypothetical else ''}|"
+    out = {f"v:{v}" for v in _named_victims(e)}
+    words = _name_words(e.evidence.sentence)
+    for ent in (*e.actor, *e.recipient):
+        if not ent.code and ent.name:
+            words |= {w for w in _WORD.findall(ent.name.lower()) if len(w) > 3}
+    out |= {f"t:{w}" for w in words}
+    loc = e.location
+    if loc is not None:
+        if loc.geonameid:
+            out.add(f"p:g{loc.geonameid}")
+        elif loc.admin1 and loc.country:
+            out.add(f"p:{loc.country}.{loc.admin1}")
+        elif _place(e):
+            out.add(f"p:{_place(e)}")
+    out |= {f"o:{o.name}" for o in e.objects if o.name}
+    for r in e.recipient:
+        if not r.code and not r.name and r.text:
+            heads = _WORD.findall(r.text.lower())
+            if heads and len(heads[-1]) > 3:
+                out.add(f"r:{heads[-1]}")
+    out |= {f"a:{i}" for a in e.actor if a.code and (i := identity(a))}
+    out |= {f"c:{i}" for r in e.recipient if r.code and (i := identity(r))}
+    return frozenset(pre + s for s in sorted(out, key=_priority)[:MAX_EVIDENCE])
+
+
+_PRIORITY = {"v": 0, "p": 1, "o": 2, "a": 3, "c": 3, "r": 4, "t": 5}
+
+
+def _priority(signal: str) -> tuple[int, str]:
+    """Order in which signals are kept when there are too many: victims, place, objects,
+    actors, roles, then name words."""
+    kind = signal.rsplit("|", 1)[-1][:1]
+    return _PRIORITY.get(kind, 9), signal
+
+
+def _kind(signal: str) -> str:
+    return signal.rsplit("|", 1)[1][:1]
+
+
+def _same_actor(a: str, b: str) -> bool:
+    """Whether two actor identities may be one actor: equal, or one a more precise form
+    of the other (``RUS`` and ``RUS/MIL``)."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def score(mine: frozenset[str], theirs: frozenset[str],
+          common: frozenset[str] = frozenset()) -> float:
+    """Evidence score of a mention (signals ``mine``) against an event (``theirs``);
+    ``common`` name words do not count (:data:`EVIDENCE_WEIGHTS`)."""
+    shared = (mine & theirs) - common
+    kinds: dict[str, int] = {}
+    for sig in shared:
+        k = _kind(sig)
+        if k not in ("a", "c"):
+            kinds[k] = kinds.get(k, 0) + 1
+    for side in ("a", "c"):
+        ours = [x.rsplit("|", 1)[1][2:] for x in mine if _kind(x) == side]
+        others = [x.rsplit("|", 1)[1][2:] for x in theirs if _kind(x) == side]
+        if ours and others:
+            if not any(_same_actor(x, y) for x in ours for y in others):
+                return 0.0  # known actors (recipients) differ: another event
+            kinds[side] = 1
+    return sum(EVIDENCE_WEIGHTS[k] * (min(n, 2) if k == "t" else 1)
+               for k, n in kinds.items())
 
 
 @dataclass(slots=True)
@@ -355,6 +522,8 @@ class Cluster:
     modes: frozenset[str] = frozenset()
     country: str = ""
     objects: frozenset[str] = frozenset()
+    evidence: frozenset[str] = frozenset()
+    """Evidence signals of its mentions (:func:`evidence`), to match unidentified ones."""
     new_members: list[str] = field(default_factory=list)
     dirty: bool = False
 
@@ -369,10 +538,10 @@ def _gap(a: tuple[date, date], b: tuple[date, date]) -> int:
 
 
 def compatible(e: Event, c: Cluster, config: DedupConfig) -> bool:
-    lo, hi = interval(e)
-    if _gap((lo, hi), (c.date_lo, c.date_hi)) > config.window_days:
+    if _gap(reach(e, config), (c.date_lo, c.date_hi)) > config.window_days:
         return False
-    if (e.date_precision in FINE_PRECISIONS
+    lo, hi = interval(e)
+    if (_widens(e, config)
             and (max(hi, c.date_hi) - min(lo, c.date_lo)).days > config.max_span_days):
         return False  # no chains: daily reports of "the same kind of thing" stay apart
     if e.mode and c.modes and not set(e.mode) & c.modes:
@@ -398,8 +567,10 @@ class StoredMention:
 class ClusterSource(Protocol):
     """Where existing clusters come from (the store)."""
 
-    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date) -> list[Cluster]:
-        """Clusters with one of ``keys`` whose interval touches ``[lo, hi]``."""
+    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date,
+                           signals: Sequence[str] = ()) -> list[Cluster]:
+        """Clusters with one of ``keys`` or one of the evidence ``signals`` whose interval
+        touches ``[lo, hi]``."""
         ...
 
     def article_mentions(self, article_ids: Sequence[str]) -> list[StoredMention]:
@@ -424,12 +595,78 @@ class EventClusterer:
         self.config = config
         self._by_key: dict[str, dict[str, Cluster]] = {}
         self._by_id: dict[str, Cluster] = {}
+        self._by_signal: dict[str, dict[str, Cluster]] = {}
+        self._df: dict[str, int] = {}
+        """Name word -> how many event mentions hold it (the store's and this run's)."""
+        self._n = 0
+        """How many event mentions hold name words."""
+        self._new_df: dict[str, int] = {}
+        self._counted = False
+        """Whether the store's counts were read (at the first batch with a source)."""
+
+    def _common(self, sig: str) -> bool:
+        word = sig.rsplit("|", 1)[1][2:]
+        limit = max(self.config.min_common, self.config.max_term_share * self._n)
+        return self._df.get(word, 0) > limit
+
+    def _count(self, signals: Iterable[str]) -> None:
+        words = {x.rsplit("|", 1)[1][2:] for x in signals if _kind(x) == "t"}
+        if not words:
+            return
+        self._n += 1
+        words.add("")  # "" counts the mentions with name words
+        for w in words:
+            if w:
+                self._df[w] = self._df.get(w, 0) + 1
+            self._new_df[w] = self._new_df.get(w, 0) + 1
+
+    def take_terms(self) -> dict[str, int]:
+        """Name-word mention counts added since the last call (to store with the batch;
+        ``""`` counts the mentions)."""
+        out, self._new_df = self._new_df, {}
+        return out
 
     def _track(self, c: Cluster) -> Cluster:
         """The one object for cluster ``c.id`` in this batch."""
         known = self._by_id.setdefault(c.id, c)
         self._by_key.setdefault(known.key, {})[known.id] = known
+        self._index(known, known.evidence)
         return known
+
+    def _index(self, c: Cluster, signals: Iterable[str]) -> None:
+        for sig in signals:
+            if _kind(sig) in BLOCKING_KINDS:
+                self._by_signal.setdefault(sig, {})[c.id] = c
+
+    def _by_evidence(self, e: Event, mine: frozenset[str]) -> Cluster | None:
+        """The compatible event with the best evidence score reaching the threshold."""
+        if self.config.match_threshold > 1.5:
+            return None
+        span = reach(e, self.config)
+        found: dict[str, Cluster] = {}
+        common: set[str] = set()
+        for sig in mine:
+            if _kind(sig) not in BLOCKING_KINDS:
+                continue
+            near = [c for c in self._by_signal.get(sig, {}).values()
+                    if _gap(span, (c.date_lo, c.date_hi)) <= self.config.window_days]
+            if _kind(sig) == "t" and (len(near) > self.config.max_term_clusters
+                                      or self._common(sig)):
+                common.add(sig)  # a word many events share says nothing
+                continue
+            found.update((c.id, c) for c in near)
+        best: Cluster | None = None
+        best_rank: tuple[float, int, date, str] | None = None
+        for c in found.values():
+            if not compatible(e, c, self.config):
+                continue
+            sc = score(mine, c.evidence, frozenset(common))
+            if sc + 1e-9 < self.config.match_threshold:
+                continue
+            rank = (-sc, _gap(span, (c.date_lo, c.date_hi)), c.date_lo, c.id)
+            if best_rank is None or rank < best_rank:
+                best, best_rank = c, rank
+        return best
 
     def assign_batch(self, events: Sequence[Event],
                      copies: Mapping[str, str] | None = None) -> list[Cluster]:
@@ -441,17 +678,26 @@ class EventClusterer:
         same sentence where it can), whatever its key, so a re-published story never
         counts as a second event. Events of copies without a twin are assigned as usual.
         """
-        self._by_key, self._by_id = {}, {}
+        self._by_key, self._by_id, self._by_signal = {}, {}, {}
+        counts = getattr(self.source, "term_counts", None)
+        if not self._counted and counts is not None:
+            n, df = counts()
+            self._n += n
+            for w, c in df.items():
+                self._df[w] = self._df.get(w, 0) + c
+            self._counted = True
         if not events:
             return []
         copies = dict(copies or {})
         pad = timedelta(days=self.config.window_days)
-        keys = sorted({blocking_key(e) for e in events})
-        ivs = [interval(e) for e in events]
+        keys = sorted({blocking_key(e, self.config) for e in events})
+        ivs = [reach(e, self.config) for e in events]
         lo = min(i[0] for i in ivs) - pad
         hi = max(i[1] for i in ivs) + pad
+        signals = sorted({sig for e in events for sig in evidence(e)
+                          if _kind(sig) in BLOCKING_KINDS})
         if self.source is not None:
-            for c in self.source.candidate_clusters(keys, lo, hi):
+            for c in self.source.candidate_clusters(keys, lo, hi, signals):
                 self._track(c)
         # original article -> signature -> its events' clusters, in text order
         twins: dict[str, dict[tuple[str, ...], list[Cluster]]] = {}
@@ -481,25 +727,30 @@ class EventClusterer:
                     break
             self.assign(e, into=twin)
         changed = [c for c in self._by_id.values() if c.dirty]
-        self._by_key, self._by_id = {}, {}
+        self._by_key, self._by_id, self._by_signal = {}, {}, {}
         return changed
 
     def assign(self, e: Event, *, into: Cluster | None = None) -> Cluster:
         """Put ``e`` into the nearest compatible cluster of its key (or ``into``), else
         into a new cluster of its own."""
-        key = blocking_key(e)
+        key = blocking_key(e, self.config)
         lo, hi = interval(e)
+        rlo, rhi = reach(e, self.config)
         known = self._by_key.setdefault(key, {})
         best: Cluster | None = into
         best_rank: tuple[int, date, str] | None = None
         for c in known.values() if best is None else ():
             if compatible(e, c, self.config):
-                rank = (_gap((lo, hi), (c.date_lo, c.date_hi)), c.date_lo, c.id)
+                rank = (_gap((rlo, rhi), (c.date_lo, c.date_hi)), c.date_lo, c.id)
                 if best_rank is None or rank < best_rank:
                     best, best_rank = c, rank
+        mine = evidence(e)
+        if best is None:
+            best = self._by_evidence(e, mine)
+        self._count(mine)
         if best is None:
             best = self._track(Cluster(id=e.id, key=key, date_lo=lo, date_hi=hi))
-        if e.date_precision in FINE_PRECISIONS:
+        if _widens(e, self.config):
             # a report dated only to the month or year may join an event, but must not
             # stretch it over the month or year (and so swallow every later report)
             best.date_lo, best.date_hi = min(best.date_lo, lo), max(best.date_hi, hi)
@@ -507,6 +758,11 @@ class EventClusterer:
         if not best.country and e.location and e.location.country:
             best.country = e.location.country
         best.objects = best.objects | {o.name for o in e.objects}
+        if len(best.evidence) < MAX_EVIDENCE:
+            added = frozenset(sorted(mine - best.evidence, key=_priority)
+                              [:MAX_EVIDENCE - len(best.evidence)])
+            best.evidence = best.evidence | added
+            self._index(best, added)
         best.new_members.append(e.id)
         best.dirty = True
         return best

@@ -138,6 +138,33 @@ def pairwise(gold: set[Pair], pred: set[Pair]) -> dict[str, float | int]:
             "predicted_pairs": len(pred), "true_pairs": tp}
 
 
+SPLITS = ("tune", "test")
+
+
+def split_reports(gold_events: Sequence[dict[str, Any]], reports: Iterable[str],
+                  split: str) -> set[str]:
+    """The reports of one half of a gold set, for tuning on one half and reporting on the
+    other: ``tune`` holds the reports of the gold events whose number (the digits ending
+    their id, else their position) is even, ``test`` those of the odd ones; a report in
+    both goes to ``tune``, and a report in none to the half the first byte of its id's
+    MD5 says (even: ``tune``)."""
+    import hashlib
+    import re
+
+    if split not in SPLITS:
+        raise UsageError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    halves: dict[str, set[str]] = {"tune": set(), "test": set()}
+    for n, g in enumerate(gold_events, start=1):
+        m = re.search(r"(\d+)$", str(g.get("id", "")))
+        number = int(m.group(1)) if m else n
+        halves["tune" if number % 2 == 0 else "test"].update(g["articles"])
+    halves["test"] -= halves["tune"]
+    for r in set(reports) - halves["tune"] - halves["test"]:
+        even = hashlib.md5(r.encode("utf-8")).digest()[0] % 2 == 0  # noqa: S324 - a split
+        halves["tune" if even else "test"].add(r)
+    return halves[split]
+
+
 def link_groups(links: Iterable[dict[str, Any]]) -> list[list[str]]:
     """Article-link rows (``article_id``, ``duplicate_of``) as groups of copies."""
     groups: dict[str, set[str]] = {}
@@ -154,7 +181,7 @@ ProgressFn = Callable[[int, int], None]
 
 
 def _command(path: Path | None, db: Path | None, config: DedupConfig,
-             limit: int | None) -> str:
+             limit: int | None, split: str | None = None) -> str:
     from .dedup import DedupConfig
 
     parts = ["detente", "eval", NAME]
@@ -167,8 +194,12 @@ def _command(path: Path | None, db: Path | None, config: DedupConfig,
         parts += ["--dedup-window", str(config.window_days)]
     if config.near_threshold != default.near_threshold:
         parts += ["--near-threshold", str(config.near_threshold)]
+    if config.match_threshold != default.match_threshold:
+        parts += ["--match-threshold", str(config.match_threshold)]
     if limit is not None:
         parts += ["--limit", str(limit)]
+    if split is not None:
+        parts += ["--split", split]
     return shlex.join(parts)
 
 
@@ -179,6 +210,7 @@ def run_dedup_eval(
     config: DedupConfig | None = None,
     kb_dirs: Sequence[Path] = (),
     limit: int | None = None,
+    split: str | None = None,
     progress: ProgressFn | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> EvalReport:
@@ -186,7 +218,8 @@ def run_dedup_eval(
 
     ``db`` keeps the store (a second run with the same ``db`` skips the coding and only
     recomputes the clusters with ``config``); ``limit`` keeps the N largest gold events
-    and their reports only.
+    and their reports only; ``split`` (``tune`` or ``test``) scores only the pairs within
+    one half of the reports (:func:`split_reports`; all reports are still clustered).
     """
     from . import api
     from .dedup import DedupConfig
@@ -252,6 +285,8 @@ def run_dedup_eval(
             titles = {a: store.article(a)["title"] for a in
                       {ext_to_id[x] for x in wanted if x in ext_to_id}}
 
+    if split is not None:
+        wanted &= split_reports(gold_events, ext_to_id, split)
     id_to_ext = {v: k for k, v in ext_to_id.items() if k in wanted}
     universe = set(id_to_ext)
     types = gold.event_types
@@ -276,13 +311,14 @@ def run_dedup_eval(
         "multi_article_clusters_scored": sum(1 for g in pred_groups if len(set(g)) > 1),
         "reports_rejected": summary.rejected,
         "window_days": config.window_days, "near_threshold": config.near_threshold,
+        "match_threshold": config.match_threshold,
     }
     examples = _examples(gold_events, gold_pairs, pred_pairs, scored, id_to_ext, universe,
                          titles, ext_to_id)
     return EvalReport(
         name=NAME, data_path=str(directory), n=len(gold_events), metrics=metrics,
         per_class={}, confusion=None, coder=api.DEFAULT_CODER, kb_version=kb_version,
-        command=_command(path, db, config, limit), articles=counts["articles"],
+        command=_command(path, db, config, limit, split), articles=counts["articles"],
         events=counts["events"], seconds=seconds,
         headline=("event_pair_precision", "event_pair_recall", "event_pair_f1",
                   "copy_pair_precision", "copy_pair_recall", "copy_pair_f1"),
@@ -341,8 +377,8 @@ def render(report: EvalReport) -> list[RenderableType]:
     head.add_row("gold events", str(report.n))
     head.add_row("reports stored / rejected", f"{report.articles} / {m['reports_rejected']}")
     head.add_row("events / clusters", f"{report.events} / {m['clusters']}")
-    head.add_row("window days / near threshold",
-                 f"{m['window_days']} / {m['near_threshold']}")
+    head.add_row("window days / near / match threshold",
+                 f"{m['window_days']} / {m['near_threshold']} / {m.get('match_threshold', '')}")
     head.add_row("seconds", f"{report.seconds:.1f}")
     head.add_row("coder / kb", f"{report.coder} / {report.kb_version}")
     head.add_row("data", report.data_path)

@@ -147,7 +147,12 @@ CREATE TABLE IF NOT EXISTS event_clusters (
     date_hi DATE NOT NULL,
     modes VARCHAR[],
     country VARCHAR,
-    objects VARCHAR[]
+    objects VARCHAR[],
+    evidence VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS dedup_terms (
+    word VARCHAR PRIMARY KEY,
+    mentions BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_mentions (
     event_id VARCHAR PRIMARY KEY,
@@ -218,6 +223,8 @@ class DedupBatch:
     """``(article_id, body_hash, minhash bytes, duplicate_of, kind, similarity,
     source_name)``."""
     clusters: list[Cluster] = field(default_factory=list)
+    terms: dict[str, int] = field(default_factory=dict)
+    """Name-word mention counts to add (:meth:`EventClusterer.take_terms`)."""
 
 
 def default_path() -> Path:
@@ -422,6 +429,8 @@ class Store:
                 raise SchemaMismatch(f"{self.path} has schema version {found}, this detente "
                                      f"uses {SCHEMA_VERSION}", found=found,
                                      expected=SCHEMA_VERSION)
+            if not self.read_only:
+                self._add_columns()
             row = self.con.execute("SELECT value FROM meta WHERE key = ?",
                                    ["summaries"]).fetchone()
             self.summaries = row is not None and row[0] == SUMMARY_VERSION
@@ -441,6 +450,13 @@ class Store:
                          ["schema_version", str(SCHEMA_VERSION), "summaries", SUMMARY_VERSION])
         self.con.execute("COMMIT")
         self.summaries = True
+
+    def _add_columns(self) -> None:
+        """Columns added since a store was made (nothing else changes in its tables)."""
+        self.con.execute("ALTER TABLE event_clusters ADD COLUMN IF NOT EXISTS evidence "
+                         "VARCHAR[]")
+        self.con.execute("CREATE TABLE IF NOT EXISTS dedup_terms (word VARCHAR PRIMARY KEY, "
+                         "mentions BIGINT NOT NULL)")
 
     def close(self) -> None:
         if not self._borrowed:
@@ -536,10 +552,23 @@ class Store:
         self._insert("article_dedup", d.articles, replace=True)
         self._insert("event_clusters",
                      [(c.id, c.key, c.date_lo, c.date_hi, sorted(c.modes), c.country,
-                       sorted(c.objects)) for c in d.clusters], replace=True)
+                       sorted(c.objects), sorted(c.evidence)) for c in d.clusters],
+                     replace=True)
         self._insert("event_mentions", mentions, replace=True)
         if self.summaries and touched:
             self._summarise_clusters(sorted(touched))
+        if d.terms:
+            import pyarrow as pa
+
+            data = pa.table({"word": list(d.terms), "mentions": list(d.terms.values())})
+            self.con.register("_detente_new_terms", data)
+            try:
+                self.con.execute(
+                    "INSERT INTO dedup_terms SELECT word, mentions FROM _detente_new_terms "
+                    "ON CONFLICT (word) DO UPDATE SET mentions = mentions + "
+                    "excluded.mentions")
+            finally:
+                self.con.unregister("_detente_new_terms")
 
     def _arrow_schema(self, table: str) -> Any:
         import pyarrow as pa
@@ -601,17 +630,31 @@ class Store:
         finally:
             self.con.unregister(view)
 
-    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date) -> list[Cluster]:
-        """Clusters with one of ``keys`` whose date interval touches ``[lo, hi]``."""
-        if not keys:
+    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date,
+                           signals: Sequence[str] = ()) -> list[Cluster]:
+        """Clusters with one of ``keys`` or of the evidence ``signals`` whose date interval
+        touches ``[lo, hi]``."""
+        if not keys and not signals:
             return []
+        where = "key IN (SELECT unnest(?))"
+        params: list[Any] = [list(keys)]
+        if signals:
+            where = f"({where} OR list_has_any(evidence, ?::VARCHAR[]))"
+            params.append(list(signals))
         rows = self.con.execute(
-            "SELECT id, key, date_lo, date_hi, modes, country, objects FROM event_clusters "
-            "WHERE key IN (SELECT unnest(?)) AND date_hi >= ? AND date_lo <= ?",
-            [list(keys), lo, hi]).fetchall()
+            "SELECT id, key, date_lo, date_hi, modes, country, objects, evidence "
+            f"FROM event_clusters WHERE {where} AND date_hi >= ? AND date_lo <= ?",  # noqa: S608
+            [*params, lo, hi]).fetchall()
         return [Cluster(id=r[0], key=r[1], date_lo=r[2], date_hi=r[3],
                         modes=frozenset(r[4] or ()), country=r[5] or "",
-                        objects=frozenset(r[6] or ())) for r in rows]
+                        objects=frozenset(r[6] or ()), evidence=frozenset(r[7] or ()))
+                for r in rows]
+
+    def term_counts(self) -> tuple[int, dict[str, int]]:
+        """How many event mentions hold name words (evidence ``t:``), and how many hold
+        each word (for :class:`~detente.dedup.EventClusterer`'s rarity test)."""
+        counts = dict(self.con.execute("SELECT word, mentions FROM dedup_terms").fetchall())
+        return int(counts.pop("", 0)), {str(w): int(c) for w, c in counts.items()}
 
     def article_mentions(self, article_ids: Sequence[str]) -> list[StoredMention]:
         """The clustered events of the given articles, with their clusters."""
@@ -619,7 +662,7 @@ class Store:
             return []
         rows = self.con.execute(
             "SELECT e.article_id, e.event_type, e.trigger, e.sentence, c.id, c.key, "
-            "c.date_lo, c.date_hi, c.modes, c.country, c.objects FROM events e "
+            "c.date_lo, c.date_hi, c.modes, c.country, c.objects, c.evidence FROM events e "
             "JOIN event_mentions m ON m.event_id = e.id "
             "JOIN event_clusters c ON c.id = m.cluster_id "
             "WHERE e.article_id IN (SELECT unnest(?)) "
@@ -630,7 +673,8 @@ class Store:
                               cluster=Cluster(id=r[4], key=r[5], date_lo=r[6], date_hi=r[7],
                                               modes=frozenset(r[8] or ()),
                                               country=r[9] or "",
-                                              objects=frozenset(r[10] or ())))
+                                              objects=frozenset(r[10] or ()),
+                                              evidence=frozenset(r[11] or ())))
                 for r in rows]
 
     def article_index(self, config: DedupConfig) -> ArticleIndex:
@@ -650,7 +694,7 @@ class Store:
     def clear_dedup(self) -> None:
         """Forget all dedup results (before a rebuild with another configuration)."""
         self.con.execute("BEGIN")
-        for table in ("article_dedup", "event_clusters", "event_mentions"):
+        for table in ("article_dedup", "event_clusters", "event_mentions", "dedup_terms"):
             self.con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
         if self.summaries:
             self.con.execute("DELETE FROM sum_clusters")
