@@ -150,6 +150,8 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Alexandr Vondra", "2011-06-01", "CZE", "GOV", "Defence Minister"),
         ("Janez Jansa", "2000-08-01", "SVN", "GOV", "Defence Minister"),
         ("Aivis Ronis", "2011-06-01", "LVA", "ELI", "Foreign Minister"),  # to 2010-11-03
+        ("Sigrid Kaag", "2018-02-20", "NLD", "GOV", "Foreign Minister"),  # acting
+        ("Alexis Tsipras", "2018-12-01", "GRC", "GOV", "Prime Minister"),  # also FM then
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
@@ -199,6 +201,8 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("JPN", "DM", "2000-09-01", ["torashima"]),  # Defense Agency Director General
         ("BGR", "FM", "2000-06-01", ["mihaylova"]),
         ("CZE", "HOG", "2009-06-01", ["fischer-jan"]),
+        ("GRC", "FM", "2018-12-01", ["tsipras"]),
+        ("BEL", "FM", "2025-01-10", ["quintin"]),
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
