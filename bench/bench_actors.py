@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,10 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import load, machine  # noqa: E402
 
 LOAD = ("import time; t = time.perf_counter(); c = time.process_time(); "
         "import detente.knowledge as K; K.load_knowledge(config=False); "
@@ -53,20 +56,6 @@ def load_corpus(data: Path, n: int) -> list[dict[str, str]]:
         out.append({"id": d["doc_id"], "date": m.get("date", "2002-01-01"),
                     "text": d["doc_text"]})
     return out
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{platform.machine()} {cpu}, {os.cpu_count()} cores (load average "
-            f"{load:.1f} at start), Python {platform.python_version()}")
 
 
 def timed_load(cache: str, repeat: int) -> tuple[list[float], list[float]]:
@@ -105,6 +94,7 @@ def main() -> None:
 
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"machine: {machine()}")
+    print(f"load at start: {load()}")
     print(f"detente {detente.__version__}")
 
     with tempfile.TemporaryDirectory() as tmp:

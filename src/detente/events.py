@@ -1001,9 +1001,9 @@ def tok_tag(ss: _Sent, i: int) -> str:
     return t.tag
 
 
-def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
-                  model: Any = None) -> Iterator[Event]:
-    narrative = _Narrative()
+def by_sentence(ann: Annotations) -> tuple[dict[int, list[Mention]], dict[int, list[Any]],
+                                           dict[int, list[Any]]]:
+    """The actors stage's mentions, objects and places grouped by sentence index."""
     mentions: dict[int, list[Mention]] = {}
     for m in ann.mentions:
         mentions.setdefault(m.sentence, []).append(m)
@@ -1013,6 +1013,13 @@ def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
     places: dict[int, list[Any]] = {}
     for pl in ann.places:
         places.setdefault(pl.sentence, []).append(pl)
+    return mentions, objects, places
+
+
+def _code_rules_1(doc: ParsedArticle, ann: Annotations, *, kb: Any,
+                  model: Any = None) -> Iterator[Event]:
+    narrative = _Narrative()
+    mentions, objects, places = by_sentence(ann)
     bare = _bare_lemmas(kb.lexicon)
     for sentence in doc.sentences:
         ms = mentions.get(sentence.index)

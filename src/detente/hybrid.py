@@ -44,6 +44,7 @@ from .events import (
     _Narrative,
     _Sent,
     _Trigger,
+    by_sentence,
 )
 from .learned import (
     RETREAT_LEMMAS,
@@ -173,15 +174,7 @@ def candidates(doc: ParsedArticle, ann: Annotations, *, kb: Any,
     uncovered). With ``ids`` false the candidates' ids are unhashed keys (the caller
     retypes them and gives them their ids)."""
     narrative = _Narrative()
-    by_sent: dict[int, list[Mention]] = {}
-    for m in ann.mentions:
-        by_sent.setdefault(m.sentence, []).append(m)
-    objects: dict[int, list[Any]] = {}
-    for o in ann.objects:
-        objects.setdefault(o.sentence, []).append(o)
-    places: dict[int, list[Any]] = {}
-    for pl in ann.places:
-        places.setdefault(pl.sentence, []).append(pl)
+    by_sent, objects, places = by_sentence(ann)
     for sentence in doc.sentences:
         ms = by_sent.get(sentence.index)
         if not ms and not open_only:
