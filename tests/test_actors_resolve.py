@@ -84,6 +84,22 @@ def test_actors_known_person_resolved_at_publication_date(kb: ActorKB, when: dat
 
 
 @pytest.mark.parametrize(
+    ("when", "key", "office"),
+    [(date(2001, 9, 1), "berzins-andris-pm", "Prime Minister"),
+     (date(2013, 9, 1), "berzins-andris-president", "President")],
+)
+def test_actors_namesakes_resolve_to_the_one_in_office(kb: ActorKB, when: date, key: str,
+                                                      office: str) -> None:
+    """Two Latvians named Andris Berzins: the name means the one in office at the date."""
+    ann = _annotate("Andris Berzins met the Estonian delegation in Riga.", kb, when)
+    m = _find(ann, "Andris Berzins")
+    assert m.rule == "person-name"
+    (e,) = m.entities
+    assert (e.code, e.sector, e.office) == ("LVA", "GOV", office)
+    assert e.kb_key.endswith(":" + key)
+
+
+@pytest.mark.parametrize(
     ("text", "surface", "expected", "rule"),
     [
         ("The Kremlin rejected the proposal.", "The Kremlin", [("RUS", "GOV")],

@@ -126,3 +126,82 @@ def test_people_rejects_bad_terms(tmp_path: Path, term: str, problem: str) -> No
                       f"    terms: [{term}]\n")
     assert problem in str(err.value)
     assert "p.yaml -> bad:" in str(err.value)
+
+
+NAMESAKES = (
+    "  - key: ab-pm\n    source: s\n    name: Andris Berzins\n    aliases: [Andris Bērziņš]\n"
+    "    country: LVA\n    surname_alone: false\n    namesakes: [ab-president]\n"
+    "    terms: [{office: Prime Minister, role: HOG, sector: GOV, start: 2000-05-05, "
+    "end: 2002-11-07}]\n"
+    "  - key: ab-president\n    source: s\n    name: Andris Berzins\n    country: LVA\n"
+    "    surname_alone: false\n"
+    "    terms: [{office: President, role: HOS, sector: GOV, start: 2011-07-08, "
+    "end: 2015-07-08}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "key", "sector", "office"),
+    [
+        ("2001-03-01", "ab-pm", "GOV", "Prime Minister"),
+        ("2013-03-01", "ab-president", "GOV", "President"),
+        ("2005-01-01", "ab-pm", "ELI", "Prime Minister"),  # the one who last left office
+        ("2016-01-01", "ab-president", "ELI", "President"),
+        ("1999-01-01", "ab-pm", "", ""),  # neither yet: the one whose office comes first
+    ],
+)
+def test_people_namesakes_resolve_by_date(tmp_path: Path, when: str, key: str, sector: str,
+                                          office: str) -> None:
+    kb = _kb(tmp_path, NAMESAKES)
+    day = date.fromisoformat(when)
+    assert set(kb.named("ANDRIS BERZINS")) == {"ab-pm", "ab-president"}
+    p = kb.find_person("Andris Bērziņš", day)
+    assert p is not None and p.key == key
+    role = kb.role_at(p, day)
+    assert (role.code, role.sector, role.office) == ("LVA", sector, office)
+    assert kb.people["ab-pm"].namesakes == ("ab-president",)
+    assert kb.people["ab-president"].namesakes == ("ab-pm",)
+    assert kb.find_person("Andris Berzins") is None  # no date: the name alone is ambiguous
+
+
+def test_people_namesakes_switch_at_the_event_date(tmp_path: Path) -> None:
+    """An article of 2013 recalling a 2001 event: the name means the PM at the event."""
+    from detente.actors import at_date
+    from detente.records import Entity
+
+    kb = _kb(tmp_path, NAMESAKES)
+    pres = kb.people["ab-president"]
+    ent = Entity(code="LVA", sector="GOV", name=pres.name, text="Andris Berzins",
+                 office="President", kb_key=pres.kb_key, cameo="LVAGOV")
+    (then,) = at_date((ent,), kb=kb, published=date(2013, 3, 1), when=date(2001, 3, 1))
+    assert (then.kb_key, then.sector, then.office) == (kb.people["ab-pm"].kb_key, "GOV",
+                                                       "Prime Minister")
+    assert at_date((ent,), kb=kb, published=date(2013, 3, 1), when=date(2013, 2, 1)) == (ent,)
+
+
+@pytest.mark.parametrize(
+    ("body", "problems"),
+    [
+        # a shared name without 'namesakes': a duplicate by mistake, or undeclared
+        (NAMESAKES.replace("    namesakes: [ab-president]\n", ""),
+         ["ab-president:", "'andris berzins' also names people entry 'ab-pm'", "merge",
+          "namesakes: [ab-pm]"]),
+        (NAMESAKES.replace("start: 2011-07-08", "start: 2002-01"),
+         ["both 'andris berzins'", "2002-01-01", "cannot tell them apart"]),
+        (NAMESAKES.replace("namesakes: [ab-president]", "namesakes: [ab-nobody]"),
+         ["ab-pm:", "'ab-nobody'", "no people entry"]),
+        (NAMESAKES.replace("namesakes: [ab-president]", "namesakes: [ab-pm]"),
+         ["ab-pm:", "this entry itself"]),
+        (NAMESAKES.replace("name: Andris Berzins\n    country: LVA\n    surname_alone",
+                           "name: Andris Berzin\n    country: LVA\n    surname_alone"),
+         ["ab-pm:", "share no full name or alias"]),
+    ],
+)
+def test_people_shared_names_must_be_declared_namesakes(tmp_path: Path, body: str,
+                                                        problems: list[str]) -> None:
+    with pytest.raises(KnowledgeError) as err:
+        _kb(tmp_path, body)
+    msg = str(err.value)
+    assert "p.yaml -> " in msg
+    for problem in problems:
+        assert problem in msg, msg

@@ -29,7 +29,11 @@ Kinds and their fields (besides ``key`` and ``source``):
     nouns: "troops"), ``weak`` (titles that give way to a modifier's sector: "spokesman").
 ``people``
     ``name``, ``aliases``, ``country``, ``sector`` (when holding no office),
-    ``surname_alone`` (whether the bare surname may name them), ``terms``
+    ``surname_alone`` (whether the bare surname may name them), ``namesakes`` (keys of
+    other, different people with the same full name or alias: a name may be shared only
+    when one of the two entries lists the other here, their offices never fall on one
+    day, and the shared name is then resolved by date, see :meth:`ActorKB.person_named`),
+    ``terms``
     (``{office, sector, start, end, country, role, acting, checked, org}``; a missing end means
     still in office). ``role`` says which office it is for coverage and overlap checks
     (:data:`ROLE_CODES`: HOS head of state, HOG head of government, HSG both, FM foreign
@@ -56,7 +60,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -108,7 +112,7 @@ SCHEMAS: dict[str, Schema] = {
     "people": {
         "name": _REQ, "aliases": _LIST, "country": FieldSpec(str, required=True),
         "sector": _SECTOR, "surname_alone": FieldSpec(bool), "terms": _DICTS,
-        "wikidata": _STR,
+        "wikidata": _STR, "namesakes": _LIST,
     },
     "offices": {
         "title": _REQ, "country": FieldSpec(str, required=True),
@@ -290,6 +294,11 @@ class Person:
     terms: tuple[Term, ...]
     surname_alone: bool = True
     wikidata: str = ""
+    names: tuple[str, ...] = ()
+    """The full name and aliases."""
+    namesakes: tuple[str, ...] = ()
+    """Keys of the different people who share a full name or alias with this one (both
+    directions, whichever entry declared it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,12 +399,63 @@ class ActorKB:
     def person(self, key: str) -> Person | None:
         return self.people.get(key)
 
-    def find_person(self, name: str) -> Person | None:
-        """A person by full name or alias (any capitalisation)."""
-        for h in self.phrases.get(norm(name), ()):
-            if h.feature == "person":
-                return self.people.get(h.ref)
+    def named(self, name: str) -> tuple[str, ...]:
+        """Keys of the people a full name or alias names (any capitalisation); more than
+        one only for declared ``namesakes``."""
+        return tuple(h.ref for h in self.phrases.get(norm(name), ()) if h.feature == "person")
+
+    def find_person(self, name: str, when: date | None = None) -> Person | None:
+        """A person by full name or alias (any capitalisation). A name shared by
+        namesakes is resolved at ``when`` (see :meth:`person_named`); without a date it
+        names nobody."""
+        return self.person_named(self.named(name), when)
+
+    def person_named(self, keys: Sequence[str], when: date | None) -> Person | None:
+        """Which of the people ``keys`` (those one name names) is meant on ``when``.
+
+        One key: that person. Namesakes, in this order: the one in office that day; the
+        one possibly in office (inside an uncertain boundary); the one who left office
+        most recently before it (a former official); the one whose first office comes
+        first. Load-time validation ensures namesakes never hold office on one day, so
+        the first two are never a tie. Without a date (or when still tied): None.
+        """
+        people = [p for p in (self.people.get(k) for k in dict.fromkeys(keys)) if p]
+        if len(people) <= 1:
+            return people[0] if people else None
+        if when is None:
+            return None
+        for test in (lambda t: t.active(when), lambda t: t.possible(when)):
+            now = [p for p in people if any(test(t) for t in p.terms)]
+            if len(now) == 1:
+                return now[0]
+            if now:
+                return None
+
+        def last_end(p: Person) -> date:
+            return max((t.end for t in p.terms if t.end is not None and t.end <= when),
+                       default=date.min)
+
+        def first_start(p: Person) -> date:
+            return min((t.start for t in p.terms if t.start is not None), default=date.max)
+
+        for rank in (lambda p: -last_end(p).toordinal(), lambda p: first_start(p).toordinal()):
+            ranked = sorted(people, key=rank)
+            if rank(ranked[0]) != rank(ranked[1]):
+                return ranked[0]
         return None
+
+    def namesake_at(self, person: Person, when: date, text: str = "") -> Person:
+        """``person``, or the namesake a shared name of theirs means on ``when``.
+
+        ``text`` is the mention (any shared name it contains is the one that was read);
+        without it, the person's full name is.
+        """
+        if not person.namesakes:
+            return person
+        t = norm(text)
+        names = [n for n in person.names if t and norm(n) in t] or [person.name]
+        keys = [k for n in names for k in self.named(n)]
+        return self.person_named(keys, when) or person
 
     def by_surname(self, surname: str, when: date | None = None) -> Person | None:
         """The one person of that surname who may be named by it alone, if unambiguous.
@@ -597,6 +657,68 @@ def load_actor_kb(dirs: Sequence[Path]) -> tuple[ActorKB, list[DataFile]]:
     return kb, all_files
 
 
+def _check_namesakes(people: dict[str, Person], named: dict[str, list[str]],
+                     raw: dict[str, tuple[DataFile, dict[str, Any]]]) -> dict[str, Person]:
+    """Validate shared person names; return the people with ``namesakes`` filled in.
+
+    Two entries may share a full name or alias only when one lists the other under
+    ``namesakes`` (so a duplicate by mistake is caught), and namesakes must never hold
+    office on one day (so the event date always tells them apart).
+    """
+    declared: dict[str, set[str]] = {k: set() for k in people}
+    for key, (df, e) in raw.items():
+        for other in e.get("namesakes") or []:
+            if other == key or other not in people:
+                raise KnowledgeError(df.path, key, f"'namesakes' names {other!r}, which is "
+                                     + ("this entry itself" if other == key else
+                                        "no people entry") + "; list the keys of other "
+                                     "people with the same name")
+            declared[key].add(other)
+            declared[other].add(key)
+    shared: dict[str, set[str]] = {k: set() for k in people}
+    for phrase, owners in named.items():
+        if len(owners) < 2:
+            continue
+        keys = sorted(owners)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                if b not in declared[a]:
+                    df = raw[b][0]
+                    raise KnowledgeError(
+                        df.path, b, f"the name {phrase!r} also names people entry {a!r} "
+                        f"({raw[a][0].path}); if they are the same person, merge the two "
+                        f"entries; if they are different people, add 'namesakes: [{a}]' to "
+                        "this entry (the name is then resolved to the one in office at the "
+                        "event date)")
+                shared[a].add(b)
+                shared[b].add(a)
+                _check_apart(people[a], people[b], phrase, raw)
+    for key, (df, e) in raw.items():
+        for o in e.get("namesakes") or []:
+            if o in shared[key]:
+                continue
+            raise KnowledgeError(df.path, key, f"'namesakes' names {o!r}, but the "
+                                 "two entries share no full name or alias; remove it")
+    return {k: (replace(p, namesakes=tuple(sorted(shared[k]))) if shared[k] else p)
+            for k, p in people.items()}
+
+
+def _check_apart(a: Person, b: Person, phrase: str,
+                 raw: dict[str, tuple[DataFile, dict[str, Any]]]) -> None:
+    """Namesakes must never (possibly) hold office on one day."""
+    for ta in a.terms:
+        for tb in b.terms:
+            lo = max(ta.start or date.min, tb.start or date.min)
+            hi = min(ta.end or date.max, tb.end or date.max)
+            if lo < hi:
+                df, _ = raw[b.key]
+                raise KnowledgeError(
+                    df.path, b.key, f"namesakes {a.key!r} and {b.key!r} (both {phrase!r}) "
+                    f"may both hold office on {lo.isoformat()} ({ta.office!r}, "
+                    f"{tb.office!r}), so the date cannot tell them apart; give one of them "
+                    "a name or alias of their own and drop the shared one")
+
+
 def _file_tag(df: DataFile) -> str:
     return Path(df.path).stem
 
@@ -679,6 +801,7 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
     org_codes = {k: e["code"] for k, (_, e) in _merge(files.get("organisations", [])).items()}
     people: dict[str, Person] = {}
     surnames: dict[str, list[str]] = {}
+    named: dict[str, list[str]] = {}
     for key, (df, e) in _merge(files.get("people", [])).items():
         kb_key = f"{_file_tag(df)}:{key}"
         terms_raw = e.get("terms") or []
@@ -687,13 +810,16 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
                       "country": False, "role": False, "acting": False, "checked": False,
                       "org": False})
         terms = [_term(t, e["country"], df.path, key, org_codes) for t in terms_raw]
+        names = [e["name"], *(e.get("aliases") or [])]
         p = Person(key, kb_key, e["name"], e["country"], e.get("sector") or "", tuple(terms),
                    surname_alone=e.get("surname_alone") is not False,
-                   wikidata=e.get("wikidata") or "")
+                   wikidata=e.get("wikidata") or "", names=tuple(names))
         people[key] = p
-        names = [e["name"], *(e.get("aliases") or [])]
         for n in names:
             b.add(n, Hit("person", key, "", _forms(n)))
+            owners = named.setdefault(norm(n), [])
+            if key not in owners:
+                owners.append(key)
         sn = norm(e["name"].split()[-1])
         surnames.setdefault(sn, [])
         if key not in surnames[sn]:
@@ -703,6 +829,8 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
                 lst = surnames.setdefault(norm(n), [])
                 if key not in lst:
                     lst.append(key)
+
+    people = _check_namesakes(people, named, _merge(files.get("people", [])))
 
     objects, object_categories = index_objects(
         _merge(files.get("objects", [])), _merge(files.get("object-categories", [])),

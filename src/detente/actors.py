@@ -93,8 +93,10 @@ RULES: dict[str, str] = {
     "compound": "conjoined actors read as a list (\"the US and Turkey\")",
     "descriptor+name": "a descriptor (country/organisation and title) before a name "
                        "(\"Turkish President Recep Tayyip Erdogan\")",
-    "title+person": "a title before a known person's name, resolved at the date",
-    "person-name": "a known person's full name or alias, resolved at the date",
+    "title+person": "a title before a known person's name, resolved at the date (a name "
+                    "shared by namesakes: the one in office then)",
+    "person-name": "a known person's full name or alias, resolved at the date (a name "
+                   "shared by namesakes: the one in office then)",
     "person-surname": "a known person's surname alone (unambiguous in the knowledge)",
     "coref-surname": "a name introduced earlier in the document",
     "coref-name": "a name introduced earlier in the document",
@@ -312,8 +314,8 @@ def _name_run(sent: Sentence, pos: int, units_at: dict[int, _Unit]) -> int:
     return k
 
 
-def _read_chain(sent: Sentence, pos: int, units_at: dict[int, _Unit], kb: ActorKB
-                ) -> _Chain | None:
+def _read_chain(sent: Sentence, pos: int, units_at: dict[int, _Unit], kb: ActorKB,
+                when: date | None = None) -> _Chain | None:
     toks = sent.tokens
     n = len(toks)
     ch = _Chain(start_tok=pos)
@@ -373,7 +375,8 @@ def _read_chain(sent: Sentence, pos: int, units_at: dict[int, _Unit], kb: ActorK
     if person_ok and p < n:
         pu = units_at.get(p)
         if pu is not None and pu.hit.feature == "person":
-            ch.person = kb.person(pu.hit.ref)
+            # a name shared by namesakes means the one in office at the date
+            ch.person = kb.person_named(kb.named(pu.text) or (pu.hit.ref,), when)
             end = pu.j
             # a longer run of proper nouns wins ("Joe Biden Jr." stays one name)
             ch.name = (p, max(end, _name_run(sent, end, units_at)) if end < n and
@@ -645,7 +648,7 @@ def _sentence_mentions(sent: Sentence, text: str, units: list[_Unit], kb: ActorK
         t = toks[p]
         ch = None
         if p in units_at or t.text.lower() in DETERMINERS | FORMER_WORDS | PRE_TITLE_SKIP:
-            ch = _read_chain(sent, p, units_at, kb)
+            ch = _read_chain(sent, p, units_at, kb, state.when)
         if ch is not None and ch.end_tok > p:
             m = _build_mention(sent, text, ch, kb, state)
             if m is not None:
@@ -949,6 +952,17 @@ def at_date(entities: tuple[Entity, ...], *, kb: ActorKB, published: date, when:
         p = person_of(kb, e)
         if p is not None:
             then = kb.role_at(p, published)
+            q = kb.namesake_at(p, when, e.text)
+            if q is not p and (e.code, e.sector, e.office) == (then.code, then.sector,
+                                                                then.office):
+                # a name shared by namesakes: the one meant at the event date
+                role = kb.role_at(q, when)
+                out.append(replace(e, name=q.name, kb_key=q.kb_key, wikidata=q.wikidata,
+                                   code=role.code, sector=role.sector, office=role.office,
+                                   cameo=kb.cameo(role.code, role.sector) if role.code
+                                   else ""))
+                changed = True
+                continue
             if (e.code, e.sector, e.office) == (then.code, then.sector, then.office):
                 role = kb.role_at(p, when)
                 if (role.code, role.sector, role.office) != (e.code, e.sector, e.office):
