@@ -180,6 +180,12 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Tarja Halonen", "2000-01-15", "FIN", "GOV", "Foreign Minister"),
         ("Knut Vollebæk", "2000-02-01", "NOR", "GOV", "Foreign Minister"),
         ("Janusz Onyszkiewicz", "2000-03-01", "POL", "GOV", "Defence Minister"),
+        ("Catherine Connolly", "2025-11-11", "IRL", "GOV", "President"),
+        ("António José Seguro", "2026-03-09", "PRT", "GOV", "President"),
+        ("Catherine Vautrin", "2025-10-12", "FRA", "GOV", "Minister of the Armed Forces"),
+        ("Yvette Cooper", "2026-01-20", "GBR", "GOV", "Foreign Secretary"),
+        ("Shinjiro Koizumi", "2026-02-13", "JPN", "GOV", "Defence Minister"),
+        ("Shinjiro Koizumi", "2026-03-01", "JPN", "", "Defence Minister"),  # after 'checked'
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
