@@ -181,6 +181,7 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Knut Vollebæk", "2000-02-01", "NOR", "GOV", "Foreign Minister"),
         ("Janusz Onyszkiewicz", "2000-03-01", "POL", "GOV", "Defence Minister"),
         ("Catherine Connolly", "2025-11-11", "IRL", "GOV", "President"),
+        ("Mario Monti", "2013-04-10", "ITA", "GOV", "Prime Minister"),  # also acting FM
         ("António José Seguro", "2026-03-09", "PRT", "GOV", "President"),
         ("Catherine Vautrin", "2025-10-12", "FRA", "GOV", "Minister of the Armed Forces"),
         ("Yvette Cooper", "2026-01-20", "GBR", "GOV", "Foreign Secretary"),
@@ -248,6 +249,11 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("LTU", "DM", "2024-06-01", ["kasciunas"]),
         ("CYP", "DM", "2007-01-01", ["symeonides-nicos"]),
         ("KOR", "DM", "2002-10-01", ["lee-jun"]),  # Kim Dong-shin left on 2002-07-11
+        ("CHN", "DM", "2008-03-20", ["liang-guanglie"]),  # NPC vote of 2008-03-17
+        ("CHN", "FM", "2003-03-20", ["li-zhaoxing"]),  # NPC vote of 2003-03-17
+        ("DEU", "DM", "2011-03-10", ["de-maiziere"]),
+        ("ITA", "FM", "2013-04-10", []),  # Mario Monti acting: not counted here
+        ("ESP", "FM", "2026-02-20", ["albares"]),
         ("KOR", "FM", "2002-06-01", ["choi-sung-hong"]),
         ("BRA", "DM", "2022-06-01", ["nogueira-paulo"]),
         ("ARG", "DM", "2005-06-01", ["pampuro"]),
