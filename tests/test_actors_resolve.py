@@ -99,6 +99,17 @@ def test_actors_namesakes_resolve_to_the_one_in_office(kb: ActorKB, when: date, 
     assert e.kb_key.endswith(":" + key)
 
 
+def test_actors_namesake_title_beats_date(kb: ActorKB) -> None:
+    """'former Prime Minister' picks the 2000-2002 PM even when the president of the same
+    name is in office at the publication date."""
+    ann = _annotate("Former Latvian Prime Minister Andris Berzins criticised the plan.", kb,
+                    date(2013, 9, 1))
+    m = _find(ann, "Former Latvian Prime Minister Andris Berzins")
+    (e,) = m.entities
+    assert (e.code, e.sector) == ("LVA", "ELI")
+    assert e.kb_key.endswith(":berzins-andris-pm")
+
+
 @pytest.mark.parametrize(
     ("text", "surface", "expected", "rule"),
     [

@@ -205,3 +205,20 @@ def test_people_shared_names_must_be_declared_namesakes(tmp_path: Path, body: st
     assert "p.yaml -> " in msg
     for problem in problems:
         assert problem in msg, msg
+
+
+def test_people_namesakes_title_chooses_before_date(tmp_path: Path) -> None:
+    """A title written before a shared name picks the namesake who held that office."""
+    kb = _kb(tmp_path, NAMESAKES)
+    keys = kb.named("Andris Berzins")
+    pm = kb.person_named(keys, date(2013, 3, 1), "former Prime Minister")
+    assert pm is not None and pm.key == "ab-pm"
+    assert kb.role_at(pm, date(2013, 3, 1)).sector == "ELI"
+    pres = kb.person_named(keys, date(2001, 3, 1), "President")
+    assert pres is not None and pres.key == "ab-president"
+    # a title neither held, or none: the date decides
+    who = kb.person_named(keys, date(2013, 3, 1), "Foreign Minister")
+    assert who is not None and who.key == "ab-president"
+    # a titled mention is not re-resolved at the event date; a bare name is
+    assert kb.namesake_at(pm, date(2013, 3, 1), "former Prime Minister Andris Berzins") is pm
+    assert kb.namesake_at(pm, date(2013, 3, 1), "Andris Bērziņš").key == "ab-president"

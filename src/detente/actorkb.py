@@ -410,16 +410,24 @@ class ActorKB:
         names nobody."""
         return self.person_named(self.named(name), when)
 
-    def person_named(self, keys: Sequence[str], when: date | None) -> Person | None:
+    def person_named(self, keys: Sequence[str], when: date | None, title: str = ""
+                     ) -> Person | None:
         """Which of the people ``keys`` (those one name names) is meant on ``when``.
 
-        One key: that person. Namesakes, in this order: the one in office that day; the
-        one possibly in office (inside an uncertain boundary); the one who left office
-        most recently before it (a former official); the one whose first office comes
-        first. Load-time validation ensures namesakes never hold office on one day, so
-        the first two are never a tie. Without a date (or when still tied): None.
+        One key: that person. Namesakes: if ``title`` (the title written before the name,
+        "former Prime Minister") names an office of only some of them, only those count.
+        Then, in this order: the one in office that day; the one possibly in office
+        (inside an uncertain boundary); the one who left office most recently before it
+        (a former official); the one whose first office comes first. Load-time
+        validation ensures namesakes never hold office on one day, so the first two are
+        never a tie. Without a date (or when still tied): None.
         """
         people = [p for p in (self.people.get(k) for k in dict.fromkeys(keys)) if p]
+        if len(people) > 1 and title:
+            t = norm(title)
+            titled = [p for p in people if any(t in norm(x.office) or norm(x.office) in t
+                                               for x in p.terms)]
+            people = titled or people
         if len(people) <= 1:
             return people[0] if people else None
         if when is None:
@@ -444,18 +452,16 @@ class ActorKB:
                 return ranked[0]
         return None
 
-    def namesake_at(self, person: Person, when: date, text: str = "") -> Person:
-        """``person``, or the namesake a shared name of theirs means on ``when``.
+    def namesake_at(self, person: Person, when: date, text: str) -> Person:
+        """``person``, or the namesake that the bare name ``text`` means on ``when``.
 
-        ``text`` is the mention (any shared name it contains is the one that was read);
-        without it, the person's full name is.
+        Only a mention that is just a shared name ("Andris Berzins") is re-resolved; a
+        mention with a title ("former Prime Minister Andris Berzins") keeps the person
+        its title chose.
         """
-        if not person.namesakes:
+        if not person.namesakes or not any(norm(n) == norm(text) for n in person.names):
             return person
-        t = norm(text)
-        names = [n for n in person.names if t and norm(n) in t] or [person.name]
-        keys = [k for n in names for k in self.named(n)]
-        return self.person_named(keys, when) or person
+        return self.person_named(self.named(text), when) or person
 
     def by_surname(self, surname: str, when: date | None = None) -> Person | None:
         """The one person of that surname who may be named by it alone, if unambiguous.

@@ -376,7 +376,8 @@ def _read_chain(sent: Sentence, pos: int, units_at: dict[int, _Unit], kb: ActorK
         pu = units_at.get(p)
         if pu is not None and pu.hit.feature == "person":
             # a name shared by namesakes means the one in office at the date
-            ch.person = kb.person_named(kb.named(pu.text) or (pu.hit.ref,), when)
+            title = " ".join(u.text for u in ch.roles if u.hit.feature in ("title", "office"))
+            ch.person = kb.person_named(kb.named(pu.text) or (pu.hit.ref,), when, title)
             end = pu.j
             # a longer run of proper nouns wins ("Joe Biden Jr." stays one name)
             ch.name = (p, max(end, _name_run(sent, end, units_at)) if end < n and
