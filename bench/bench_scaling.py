@@ -12,16 +12,28 @@ Each mode is ``detente.ingest`` of the whole file into a fresh store, in a fresh
 
 - ``inproc``: coding in the calling process (``detente ingest``);
 - ``workersN``: N local worker processes (``detente ingest --workers N``);
-- ``daskN``: a Dask LocalCluster of N single-threaded worker processes
-  (``detente ingest --dask local --workers N``), Parquet part files in a temporary
+- ``daskN``: a Dask LocalCluster of N single-threaded worker processes; the ingest runs
+  as ``detente ingest --dask ADDRESS`` against it, Parquet part files in a temporary
   directory.
 
-Every repeat runs every mode, in an order that alternates between repeats. The wall time
-includes starting the workers (each loads the spaCy model); ``first`` is the time until the
-first coded article reached the store's writer, and ``steady`` the rate after it. Ratios
-(2 processes over 1) are taken within each repeat; the target for ``workers2 / workers1``
-and ``dask2 / dask1`` on 2 cores is >= 1.7. Run it on an otherwise idle machine: other
-load on the cores makes the ratios meaningless.
+Two times per run, both printed:
+
+- ``wall``: everything the command costs, start-up included: loading the model and the
+  knowledge (inproc, workersN: inside the ingest), starting the Dask cluster and loading
+  the model on its workers, and closing it;
+- ``start-up``: the part of ``wall`` before coding starts where it can be told apart:
+  inproc loads the model and the knowledge first, daskN starts the cluster and loads the
+  model and knowledge on every worker (``Client.run(warm_up)``) before the ingest; the
+  local pool starts its workers inside the ingest, so its start-up stays in ``wall``.
+  ``after start-up`` is the ingest alone on a warm process or cluster: the rate a long
+  run settles at.
+
+Every repeat runs every mode, in an order that alternates between repeats, and prints the
+load average after each run. Ratios (2 processes over 1) are taken within each repeat;
+the target for ``workers2 / workers1`` and ``dask2 / dask1`` on 2 cores is >= 1.7. ``cpu
+s`` is the CPU time of the run's whole process tree: under load from other work, wall
+times stretch but CPU seconds per article barely move. Run it on an otherwise idle
+machine: other load on the cores makes the wall-time ratios meaningless.
 """
 
 from __future__ import annotations
@@ -33,24 +45,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import alternate, footer, header, run_child, spread
+from common import alternate, footer, header, load, median, run_child, spread
 from corpus import RECIPE, default_data, write_corpus
 
 MODES = ("inproc", "workers1", "workers2", "dask1", "dask2")
 
 
 def child(mode: str, corpus: Path, tmp: Path) -> dict[str, object]:
-    from detente import api
+    import resource
+
+    from detente import api, distributed
     from detente.nlp import load_model
 
-    if mode == "inproc":
-        load_model()
-        api.knowledge()
-    kw: dict[str, object] = {}
-    if mode.startswith("workers"):
-        kw["workers"] = int(mode.removeprefix("workers"))
-    elif mode.startswith("dask"):
-        kw.update(workers=int(mode.removeprefix("dask")), dask="local")
     first: list[float] = []
     t = time.perf_counter()
 
@@ -58,9 +64,30 @@ def child(mode: str, corpus: Path, tmp: Path) -> dict[str, object]:
         if not first:
             first.append(time.perf_counter() - t)
 
-    summary = api.ingest([str(corpus)], db=tmp / f"{mode}-{time.time_ns()}.duckdb",
-                         progress=progress, **kw)  # type: ignore[arg-type]
-    return {"mode": mode, "seconds": time.perf_counter() - t, "first": first[0] if first else 0,
+    db = tmp / f"{mode}-{time.time_ns()}.duckdb"
+    startup = 0.0
+    if mode == "inproc":
+        load_model()
+        api.knowledge()
+        startup = time.perf_counter() - t
+        summary = api.ingest([str(corpus)], db=db, progress=progress)
+    elif mode.startswith("workers"):
+        summary = api.ingest([str(corpus)], db=db, progress=progress,
+                             workers=int(mode.removeprefix("workers")))
+    else:
+        with distributed.dask_client("local", workers=int(mode.removeprefix("dask"))) as client:
+            client.run(distributed.warm_up)
+            startup = time.perf_counter() - t
+            summary = api.ingest([str(corpus)], db=db, progress=progress,
+                                 dask=client.scheduler.address)
+            run_end = time.perf_counter() - t
+    wall = time.perf_counter() - t
+    if not mode.startswith("dask"):
+        run_end = wall
+    cpu = sum(getattr(resource.getrusage(who), f) for who in
+              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    return {"mode": mode, "seconds": wall, "startup": startup, "run": run_end - startup,
+            "first": first[0] if first else 0.0, "cpu": cpu,
             "articles": summary.articles, "events": summary.events}
 
 
@@ -88,34 +115,45 @@ def main() -> None:
            f"{args.articles} articles, {RECIPE}")
     runs: dict[str, list[dict[str, object]]] = {m: [] for m in modes}
     ratios: dict[str, list[float]] = {}
-    pairs = [("workers2", "workers1"), ("dask2", "dask1"), ("workers2", "inproc"),
-             ("dask1", "workers1")]
+    pairs = [("workers2", "workers1", "seconds"), ("dask2", "dask1", "seconds"),
+             ("dask2", "dask1", "run"), ("workers2", "inproc", "seconds"),
+             ("dask1", "workers1", "seconds")]
     for rep in range(args.repeat):
         got: dict[str, dict[str, object]] = {}
         for m in alternate(modes, rep):
             got[m] = run_child(Path(__file__), ["--child", m, str(corpus), str(tmp)],
                                sample=True)
             runs[m].append(got[m])
-            print(f"repeat {rep + 1} {m}: {float(got[m]['seconds']):.1f} s", file=sys.stderr)
-        for a, b in pairs:
+            line = (f"repeat {rep + 1} {m}: wall {float(got[m]['seconds']):.1f} s, load "
+                    f"average after it {load()}")
+            print(line)
+            print(line, file=sys.stderr)
+        for a, b, key in pairs:
             if a in got and b in got:
-                ratios.setdefault(f"{a} / {b}", []).append(
-                    float(got[b]["seconds"]) / float(got[a]["seconds"]))
+                label = f"{a} / {b}" + (" after start-up" if key == "run" else " wall")
+                ratios.setdefault(label, []).append(float(got[b][key]) / float(got[a][key]))
 
     n = int(next(iter(runs.values()))[0]["articles"])
+
+    def med(rs: list[dict[str, object]], key: str) -> float:
+        return median([float(str(r[key])) for r in rs])
+
     print(f"\nper run: {n} articles; {args.repeat} repeats; median [min-max]")
-    print(f"{'mode':<9} {'wall s':>24} {'articles/s':>11} {'first s':>8} {'steady/s':>9} "
-          f"{'peak RSS MB':>12}")
+    print(f"{'mode':<9} {'wall s':>24} {'articles/s':>11} {'start-up s':>11} "
+          f"{'after start-up/s':>17} {'first s':>8} {'cpu s':>7} {'peak RSS MB':>12}")
     for m, rs in runs.items():
         secs = [float(r["seconds"]) for r in rs]
-        med = sorted(secs)[len(secs) // 2]
-        first = sorted(float(r["first"]) for r in rs)[len(rs) // 2]
-        steady = sorted((n - 1) / max(float(r["seconds"]) - float(r["first"]), 1e-9)
-                        for r in rs)[len(rs) // 2]
         peak = max(float(r["peak_rss_mb"]) for r in rs)
-        print(f"{m:<9} {spread(secs):>24} {n / med:>11.2f} {first:>8.1f} {steady:>9.2f} "
-              f"{peak:>12.0f}")
-    print("peak RSS: all processes of the run together (workers included)")
+        separate = m == "inproc" or m.startswith("dask")
+        start = f"{med(rs, 'startup'):.1f}" if separate else "(in wall)"
+        after = f"{n / med(rs, 'run'):.2f}" if separate else "-"
+        print(f"{m:<9} {spread(secs):>24} {n / median(secs):>11.2f} {start:>11} {after:>17} "
+              f"{med(rs, 'first'):>8.1f} {med(rs, 'cpu'):>7.1f} {peak:>12.0f}")
+    print("wall: the whole command, start-up included; start-up: loading the model and the "
+          "knowledge (inproc), starting the cluster and loading them on its workers (dask); "
+          "after start-up: articles/s of the ingest on the warm process or cluster; "
+          "first: seconds to the first coded article; cpu s: the run's process tree; "
+          "peak RSS: all processes of the run together (workers included)")
     for k, v in ratios.items():
         print(f"throughput ratio {k}, per repeat: {spread(v)}")
     footer()

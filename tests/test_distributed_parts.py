@@ -101,3 +101,14 @@ def test_distributed_ingest_bad_options(tmp_path: Path, kwargs: dict[str, object
                    encoding="utf-8")
     with pytest.raises(UsageError):
         api.ingest([src], db=tmp_path / "x.duckdb", **kwargs)  # type: ignore[arg-type]
+
+
+def test_distributed_chunks_split_the_tail() -> None:
+    arts: list[Article | Reject] = [make_article(f"t{i}", aid=f"a{i}") for i in range(11)]
+    arts.insert(9, Reject(source="s", stage="ingest", code="E103", message="empty"))
+    groups = list(distributed._chunks(arts, 4, tail=2))
+    # 4, then the last full group and the rest (4 + 3 articles) in pieces of 2
+    assert [sum(isinstance(x, Article) for x in g) for g in groups] == [4, 2, 2, 2, 1]
+    assert [x for g in groups for x in g] == arts
+    small = list(distributed._chunks(arts[:3], 4, tail=2))  # less than one group
+    assert [len(g) for g in small] == [2, 1]

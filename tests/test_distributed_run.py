@@ -4,11 +4,13 @@ ingest restarted with the same command ends with the same store, without duplica
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from detente import api, distributed
+from detente.errors import UsageError
 from detente.ingest import read
 from detente.store import Store
 
@@ -77,6 +80,7 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Several chunks and partitions even for the small corpus."""
     monkeypatch.setattr(distributed, "CHUNK_ARTICLES", 2)
     monkeypatch.setattr(distributed, "PARTITION_ARTICLES", 3)
+    monkeypatch.setattr(distributed, "DATASET_PARTITION_ARTICLES", 3)
 
 
 @pytest.mark.usefixtures("small_parts")
@@ -86,6 +90,46 @@ def test_distributed_local_workers_store_the_same(corpus: Path, tmp_path: Path,
     summary = api.ingest([corpus], db=db, workers=2)
     assert snapshot(db) == reference
     assert summary.rejected == 2
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_distributed_start_methods_code_the_same(corpus: Path, method: str) -> None:
+    """Workers forked from a process that loaded the model, or spawned fresh, return what
+    one process codes (small chunks: several per worker, a split tail)."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} on this platform")
+    items = list(read([str(corpus)]))
+
+    def key(it: Any) -> str:
+        return it.article.id if hasattr(it, "article") else f"~{it.source}"
+
+    one = sorted(api.code_articles(items), key=key)
+    many = list(distributed.code_parallel(items, workers=2, chunk=4, method=method))
+    assert sorted(many, key=key) == one
+    assert [key(it) for it in many if hasattr(it, "article")] == \
+        [it.id for it in items if hasattr(it, "text")]  # articles in input order
+
+
+def test_distributed_start_method_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(distributed.START_METHOD_ENV, "spawn")
+    assert distributed.start_method() == "spawn"
+    assert distributed.start_method("spawn") == "spawn"
+    monkeypatch.setenv(distributed.START_METHOD_ENV, "teleport")
+    with pytest.raises(UsageError) as info:
+        distributed.start_method()
+    assert info.value.code == "E501" and "teleport" in info.value.message
+    monkeypatch.delenv(distributed.START_METHOD_ENV)
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    if threading.active_count() == 1:
+        assert distributed.start_method() == expected
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert distributed.start_method() == "spawn"  # never fork a threaded process
+    finally:
+        stop.set()
+        other.join()
 
 
 @pytest.mark.usefixtures("small_parts")
@@ -98,7 +142,9 @@ def test_distributed_dask_stores_the_same_and_keeps_parquet(
     parts = tmp_path / "parts"
     api.ingest([corpus], db=db, dask=cluster.scheduler_address, parquet=parts)
     assert snapshot(db) == reference
-    assert len(list((parts / "events").glob("part-*.parquet"))) == 3  # 9 articles / 3
+    # partitions of 3 articles, the last full one cut into single articles (a split tail)
+    n = len(list(distributed._chunks(read([str(corpus)]), 3, tail=1)))
+    assert n > 3 and len(list((parts / "events").glob("part-*.parquet"))) == n
     con = duckdb.connect()
     n = con.execute(f"SELECT count(*) FROM '{parts}/events/*.parquet'").fetchone()
     assert n == (len(reference["events"]),)

@@ -364,13 +364,15 @@ def ingest(
                               batch_size=batch_size, max_chars=max_chars,
                               max_seconds=max_seconds, workers=workers, dask=dask,
                               parquet=parquet)
-        with session() as store:
-            index = store.article_index(config)
         clusterer = EventClusterer(None, config)
+        indexes: builtins.list[Any] = []
 
         def write(batch: builtins.list[CodedArticle | Reject]) -> None:
             arts = [(b.article, b.events) for b in batch if isinstance(b, CodedArticle)]
             with session() as store:
+                if not indexes:  # built at the first commit: workers are coding by then
+                    indexes.append(store.article_index(config))
+                index = indexes[0]
                 clusterer.source = store
                 try:
                     rows, clusters = dedup_rows(arts, index=index, clusterer=clusterer)

@@ -9,8 +9,9 @@ passed-through :class:`~detente.records.Reject`) into a stream of
 whichever runs:
 
 - in this process (:func:`detente.api.code_articles`; ``--workers 1``);
-- :func:`code_parallel`: a pool of ``N`` local worker processes (``--workers N``). Each
-  worker loads the model and the knowledge once and codes chunks of
+- :func:`code_parallel`: a pool of ``N`` local worker processes (``--workers N``), forked
+  from this process once it has loaded the model and the knowledge where that is safe,
+  else spawned to load them (:func:`start_method`). Workers code chunks of
   :data:`CHUNK_ARTICLES` articles with :func:`code_chunk`; at most ``2 N`` chunks are in
   flight, so memory stays flat however long the input;
 - :func:`code_dask`: a Dask cluster (``--dask ADDRESS``, or ``--dask local`` for a
@@ -59,8 +60,13 @@ if TYPE_CHECKING:
 DEFAULT_CODER = "rules-1"
 CHUNK_ARTICLES = 32
 """Articles per task of the local process pool."""
-PARTITION_ARTICLES = 256
-"""Articles per Dask partition (one task, three Parquet part files)."""
+PARTITION_ARTICLES = 64
+"""Articles per Dask partition of an ingest into a store (one task, three Parquet part
+files): about ten seconds of coding on one core, so the tasks spread evenly over the
+workers while the scheduling and Parquet overheads stay small."""
+DATASET_PARTITION_ARTICLES = 256
+"""Articles per partition of a ``--parquet-only`` dataset. A rerun finds the complete
+partitions by number, so this must not change between the runs of one dataset."""
 PART_TABLES = ("articles", "rejects", "events")
 """Part files of a partition, in the order they are written (``events`` last marks a
 partition complete)."""
@@ -127,34 +133,90 @@ def _exit_with_parent(parent: int, *, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="detente-parent-watch", daemon=True).start()
 
 
-def _chunks(items: Iterable[Article | Reject], size: int,
+def _chunks(items: Iterable[Article | Reject], size: int, *, tail: int = 0,
             ) -> Iterator[list[Article | Reject]]:
     """Consecutive groups of ``size`` articles (rejects travel with the group they are
-    read in)."""
+    read in).
+
+    With ``tail`` (> 0), the last full group is held back until the input is known to go
+    on; when the input ends, it and the remainder (``size`` to ``2 size - 1`` articles)
+    are cut into pieces of ``tail`` articles instead, so that several workers share the
+    end of a run rather than one coding the last group while the others idle. The groups
+    are the same for the same input, whatever the timing.
+    """
     chunk: list[Article | Reject] = []
+    held: list[Article | Reject] | None = None
     n = 0
     for it in items:
         chunk.append(it)
         if isinstance(it, Article):
             n += 1
             if n >= size:
-                yield chunk
+                if not tail:
+                    yield chunk
+                else:
+                    if held is not None:
+                        yield held
+                    held = chunk
                 chunk, n = [], 0
-    if chunk:
-        yield chunk
+    rest = (held or []) + chunk
+    if rest:
+        yield from _chunks(rest, tail) if tail else (rest,)
 
 
 # -- local worker processes ------------------------------------------------------------
 
 
+START_METHOD_ENV = "DETENTE_START_METHOD"
+"""Environment variable that picks how local workers are started: ``auto`` (the
+default), ``fork``, ``spawn`` or ``forkserver``."""
+
+
+def start_method(requested: str | None = None) -> str:
+    """How :func:`code_parallel` starts its workers.
+
+    ``auto`` (or nothing requested, and :data:`START_METHOD_ENV` unset) means ``fork`` on
+    Linux when this process runs no other Python thread (a web server, a Dask client):
+    the workers then inherit the model and the knowledge that this process loaded, shared
+    copy-on-write, and start at once. Otherwise ``spawn``: fresh interpreters that each
+    load the model and the knowledge (macOS and Windows have no safe ``fork``; a process
+    with threads must not fork, a thread could hold a lock the child needs).
+    """
+    import multiprocessing
+    import sys
+    import threading
+
+    method = (requested or os.environ.get(START_METHOD_ENV) or "auto").strip().lower()
+    available = multiprocessing.get_all_start_methods()
+    if method == "auto":
+        if (sys.platform.startswith("linux") and "fork" in available
+                and threading.active_count() == 1):
+            return "fork"
+        return "spawn"
+    if method not in available:
+        raise UsageError(f"{START_METHOD_ENV}={method!r} is not a start method this "
+                         f"platform has",
+                         hint=f"use auto or one of {', '.join(available)}")
+    return method
+
+
+def _unfreeze() -> None:
+    import gc
+
+    gc.unfreeze()
+
+
 def code_parallel(items: Iterable[Article | Reject], *, workers: int,
                   options: CodingOptions = CodingOptions(), chunk: int | None = None,
-                  ) -> Iterator[CodedArticle | Reject]:
+                  method: str | None = None) -> Iterator[CodedArticle | Reject]:
     """Code ``items`` on ``workers`` local processes; yields results in input order.
 
-    Workers are started with ``spawn`` (no inherited locks or open DuckDB files), each
-    loads the model once, and at most ``2 * workers`` chunks are in flight. Raises
-    :class:`~detente.errors.WorkerFailed` when a worker process dies.
+    Workers are started as :func:`start_method` says (``method`` overrides it): with
+    ``fork`` this process loads the model and the knowledge first and the workers share
+    them; with ``spawn`` each worker loads them. At most ``2 * workers`` chunks are in
+    flight, and the end of the input is cut into smaller chunks (:func:`_chunks`), so the
+    workers finish together. Raises :class:`~detente.errors.WorkerFailed` when a worker
+    process dies.
     """
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -162,12 +224,28 @@ def code_parallel(items: Iterable[Article | Reject], *, workers: int,
 
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up,
-                             initargs=(options.kb_dirs, os.getpid())) as pool:
+    how = start_method(method)
+    frozen = False
+    if how == "fork":
+        import gc
+
+        warm_up(options.kb_dirs)  # before forking: the workers inherit it
+        # Objects that exist now (the model, the knowledge) move to the collector's
+        # permanent generation: the workers' collections do not walk them, so their
+        # pages stay shared instead of being copied into every worker.
+        gc.freeze()
+        frozen = True
+    ctx = multiprocessing.get_context(how)
+    size = chunk or CHUNK_ARTICLES
+    with contextlib.ExitStack() as stack:
+        if frozen:
+            stack.callback(_unfreeze)
+        pool = stack.enter_context(ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=warm_up,
+            initargs=(options.kb_dirs, os.getpid())))
         window: deque[Future[list[CodedArticle | Reject]]] = deque()
         try:
-            for group in _chunks(items, chunk or CHUNK_ARTICLES):
+            for group in _chunks(items, size, tail=max(1, size // 4)):
                 window.append(pool.submit(code_chunk, group, options))
                 if len(window) >= 2 * workers:
                     yield from window.popleft().result()
@@ -380,7 +458,8 @@ def code_dask(items: Iterable[Article | Reject], *, client: Client,
                 for t in PART_TABLES:
                     _part_path(out, t, part).unlink(missing_ok=True)
 
-        for part, group in enumerate(_chunks(items, partition or PARTITION_ARTICLES)):
+        size = partition or PARTITION_ARTICLES
+        for part, group in enumerate(_chunks(items, size, tail=max(1, size // 4))):
             fut = client.submit(code_partition, part, group, str(out), options, pure=False,
                                 key=f"detente-partition-{run}-{part}")
             window.append((part, fut))
@@ -443,7 +522,8 @@ def code_to_parquet(items: Iterable[Article | Reject], out_dir: Path | str, *,
             progress(summary.articles, summary.events)
 
     try:
-        for part, group in enumerate(_chunks(items, partition or PARTITION_ARTICLES)):
+        size = partition or DATASET_PARTITION_ARTICLES
+        for part, group in enumerate(_chunks(items, size)):
             if _part_path(out, "events", part).exists():
                 summary.skipped += 1
                 continue
