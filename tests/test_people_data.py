@@ -254,6 +254,9 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("DEU", "DM", "2011-03-10", ["de-maiziere"]),
         ("ITA", "FM", "2013-04-10", []),  # Mario Monti acting: not counted here
         ("ESP", "FM", "2026-02-20", ["albares"]),
+        ("ARG", "DM", "2013-07-01", ["rossi-agustin"]),  # from 2013-06-03
+        ("LTU", "FM", "2000-06-01", ["saudargas"]),
+        ("LTU", "DM", "2000-06-01", ["stankevicius"]),
         ("KOR", "FM", "2002-06-01", ["choi-sung-hong"]),
         ("BRA", "DM", "2022-06-01", ["nogueira-paulo"]),
         ("ARG", "DM", "2005-06-01", ["pampuro"]),
