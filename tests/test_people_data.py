@@ -257,6 +257,8 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("ARG", "DM", "2013-07-01", ["rossi-agustin"]),  # from 2013-06-03
         ("LTU", "FM", "2000-06-01", ["saudargas"]),
         ("LTU", "DM", "2000-06-01", ["stankevicius"]),
+        ("ALB", "DM", "2024-10-01", ["vengu"]),  # from 2024-07
+        ("MLT", "FM", "2013-01-15", ["zammit-dimech"]),
         ("KOR", "FM", "2002-06-01", ["choi-sung-hong"]),
         ("BRA", "DM", "2022-06-01", ["nogueira-paulo"]),
         ("ARG", "DM", "2005-06-01", ["pampuro"]),
