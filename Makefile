@@ -5,9 +5,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DB ?= detente.duckdb
 
-.PHONY: setup demo test lint docs clean
+.PHONY: setup snapshot demo test lint docs clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed snapshot
+
+# the packaged knowledge compiled ahead of time (a generated file, not committed; skipped
+# when up to date; detente ignores it once a knowledge file or module changes)
+snapshot: $(VENV)/.installed
+	$(BIN)/python scripts/build_snapshot.py
 
 $(VENV)/.installed: pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)

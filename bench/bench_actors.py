@@ -8,8 +8,10 @@ Usage::
 Measures, on the dated news documents of india-police-events (file order):
 
 - **knowledge load**, each in a fresh Python process so that nothing is cached in memory:
-  ``cold`` (compiled-knowledge cache off: read, validate and index every file) and
-  ``warm`` (from the on-disk cache, the normal case once the files are unchanged);
+  ``cold`` (a fresh install's first run: an empty compiled-knowledge cache, the packaged
+  snapshot of ``make snapshot`` / the wheel loaded), ``compile`` (cache and snapshot off:
+  read, validate and index every file, as after a change to a knowledge file) and
+  ``warm`` (from the on-disk cache);
 - per repeat, on the same parsed articles in one process: the ``nlp`` stage (spaCy parse
   and conversion to records), the ``actors`` stage (mentions, in-document resolution,
   objects, places) and the ``events`` stage (rules-1, which re-resolves people at event
@@ -58,9 +60,13 @@ def load_corpus(data: Path, n: int) -> list[dict[str, str]]:
     return out
 
 
-def timed_load(cache: str, repeat: int) -> tuple[list[float], list[float]]:
-    """Wall and CPU seconds of ``repeat`` loads, each in a fresh process."""
-    env = dict(os.environ, DETENTE_CACHE_DIR=cache)
+def timed_load(cache: str, repeat: int, *, snapshot: bool = True
+               ) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``repeat`` loads, each in a fresh process; ``cache`` is the
+    compiled-knowledge cache directory (``off``: none), ``snapshot`` whether the packaged
+    snapshot may be used."""
+    env = dict(os.environ, DETENTE_CACHE_DIR=cache,
+               DETENTE_SNAPSHOT="on" if snapshot else "off")
     wall, cpu = [], []
     for _ in range(repeat):
         res = subprocess.run([sys.executable, "-c", LOAD], env=env, capture_output=True,
@@ -97,15 +103,28 @@ def main() -> None:
     print(f"load at start: {load()}")
     print(f"detente {detente.__version__}")
 
+    from detente import knowledge as K
+
+    if K.read_snapshot() is None:
+        path, _ = K.build_snapshot()
+        print(f"packaged snapshot: missing or stale, built {path} (as make setup does)")
+    else:
+        print(f"packaged snapshot: {K.SNAPSHOT} up to date")
     with tempfile.TemporaryDirectory() as tmp:
+        cold: list[float] = []
+        cold_cpu: list[float] = []
+        for n in range(args.repeat):  # each in a new, empty cache directory
+            w, c = timed_load(str(Path(tmp) / f"fresh{n}"), 1)
+            cold += w
+            cold_cpu += c
+        comp, comp_cpu = timed_load("off", args.repeat, snapshot=False)
         warm_dir = str(Path(tmp) / "cache")
-        cold, cold_cpu = timed_load("off", args.repeat)
-        timed_load(warm_dir, 1)  # fill the cache
-        warm, warm_cpu = timed_load(warm_dir, args.repeat)
-    print(f"knowledge load, fresh process, wall seconds: cold (cache off) {fmt(cold)}; "
-          f"warm (cache) {fmt(warm)}")
-    print(f"knowledge load, fresh process, CPU seconds: cold (cache off) {fmt(cold_cpu)}; "
-          f"warm (cache) {fmt(warm_cpu)}")
+        timed_load(warm_dir, 1, snapshot=False)  # fill the cache
+        warm, warm_cpu = timed_load(warm_dir, args.repeat, snapshot=False)
+    for unit, a, b, c in (("wall", cold, comp, warm), ("CPU", cold_cpu, comp_cpu, warm_cpu)):
+        print(f"knowledge load, fresh process, {unit} seconds: cold (fresh install, empty "
+              f"cache, packaged snapshot) {fmt(a)}; compile (cache and snapshot off) {fmt(b)}; "
+              f"warm (cache) {fmt(c)}")
     if args.load_only:
         return
 

@@ -21,6 +21,7 @@ entries:
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "cache"
     monkeypatch.setenv(K.CACHE_ENV, str(d))
+    monkeypatch.setenv(K.SNAPSHOT_ENV, "off")  # the packaged snapshot: test_knowledge_snapshot
     K._load_cached.cache_clear()
     yield d
     K._load_cached.cache_clear()

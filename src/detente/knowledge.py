@@ -518,18 +518,21 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "detente"
 
 
-def source_digest(dirs: Sequence[Path]) -> str:
+def source_digest(dirs: Sequence[Path], *, python: bool = True) -> str:
     """A digest of every knowledge file's path and bytes under ``dirs``, of detente's
-    own modules and of the Python version: the compiled-knowledge cache key."""
+    own modules and (with ``python``) of the Python version: the compiled-knowledge cache
+    key. The packaged snapshot's key leaves the Python version out (a wheel is built on
+    one version and installed on others; its pickle is plain data)."""
     import sys
 
     from . import __version__
 
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
+    pyver = sys.version_info[:2] if python else "any"
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{pyver}".encode())
     for p in sorted(Path(__file__).parent.glob("*.py")):  # the code that compiles it
         h.update(hashlib.sha256(p.read_bytes()).digest())
-    for d in dirs:
-        h.update(f"#dir {d}\n".encode())
+    for d in dirs:  # the packaged directory by name: an installed copy has the same key
+        h.update(f"#dir {'(packaged)' if Path(d) == DATA_DIR else d}\n".encode())
         for p in sorted(Path(d).rglob("*")):
             if p.suffix in {".yaml", ".yml", ".csv"} and p.is_file():
                 h.update(f"{p.relative_to(d)}\n".encode())
@@ -580,10 +583,79 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+SNAPSHOT = DATA_DIR / "compiled" / "knowledge.pickle"
+"""The packaged snapshot: the packaged knowledge compiled (read, validated, indexed) ahead
+of time, so that a fresh install loads it without compiling. Built by
+:func:`build_snapshot` (``make snapshot``, ``make setup``, and the wheel build); never
+committed, and used only while its digest matches the packaged files and code."""
+SNAPSHOT_ENV = "DETENTE_SNAPSHOT"
+"""``off`` ignores the packaged snapshot (to measure or test a compile from source)."""
+_SNAPSHOT_MAGIC = b"detente-knowledge-snapshot "
+
+
+def snapshot_digest() -> str:
+    """The key a packaged snapshot must carry to be used: the packaged knowledge files,
+    detente's modules and version (see :func:`source_digest`)."""
+    return source_digest([DATA_DIR], python=False)
+
+
+def _snapshot_on(env: Mapping[str, str] | None = None) -> bool:
+    import os
+
+    env = os.environ if env is None else env
+    return env.get(SNAPSHOT_ENV, "").strip().lower() not in ("off", "0", "no", "none")
+
+
+def read_snapshot(path: Path | None = None, *, digest: str | None = None) -> Knowledge | None:
+    """The knowledge in a snapshot file when its header carries ``digest`` (default: the
+    current :func:`snapshot_digest`); None when it is missing, stale or unreadable (the
+    caller then compiles from the source files)."""
+    import pickle
+
+    path = SNAPSHOT if path is None else path
+    try:
+        with path.open("rb") as fh:
+            head = fh.readline(len(_SNAPSHOT_MAGIC) + 80)
+            if not head.startswith(_SNAPSHOT_MAGIC):
+                return None
+            want = snapshot_digest() if digest is None else digest
+            if head[len(_SNAPSHOT_MAGIC):].strip().decode("ascii", "replace") != want:
+                return None
+            kb = pickle.load(fh)  # noqa: S301 - written by build_snapshot, keyed by digest
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError):
+        return None
+    return kb if isinstance(kb, Knowledge) and not kb.dirs else None
+
+
+def build_snapshot(path: Path | str | None = None) -> tuple[Path, bool]:
+    """Compile the packaged knowledge (every file read and validated: a broken file raises
+    :class:`KnowledgeError` as at start-up) and write it as the snapshot at ``path``
+    (default :data:`SNAPSHOT`). Returns the path and whether it was written (False: an
+    up-to-date snapshot was already there)."""
+    import os
+    import pickle
+
+    path = Path(SNAPSHOT if path is None else path)
+    digest = snapshot_digest()
+    if read_snapshot(path, digest=digest) is not None:
+        return path, False
+    with _gc_paused():
+        kb = _compile(())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(_SNAPSHOT_MAGIC + digest.encode("ascii") + b"\n")
+        pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return path, True
+
+
 @cache
 def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
-    """Load and validate, or take the compiled knowledge from the on-disk cache when no
-    knowledge file changed since it was written (see :func:`source_digest`)."""
+    """Load and validate, or take the compiled knowledge from the packaged snapshot (no
+    user directories) or the on-disk cache when no knowledge file changed since it was
+    written (see :func:`source_digest`)."""
     dirs = [DATA_DIR, *(Path(d) for d in extra_dirs)]
     for d in dirs[1:]:
         if not d.is_dir():
@@ -593,6 +665,10 @@ def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
         check_user_dir(d)
     where = cache_dir()
     with _gc_paused():
+        if not extra_dirs and _snapshot_on():
+            snap = read_snapshot()
+            if snap is not None:
+                return snap
         if where is None:
             return _compile(extra_dirs)
         path = where / f"knowledge-{source_digest(dirs)}.pickle"
