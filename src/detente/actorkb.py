@@ -25,8 +25,10 @@ Kinds and their fields (besides ``key`` and ``source``):
     Named non-state groups and national institutions: ``name``, ``country``, ``sector``,
     ``cameo``, ``aliases``, ``periods`` (``{sector, start, end}``: dated changes of sector).
 ``sectors``
-    ``name``, ``cameo``, ``titles`` (person titles: "foreign minister"), ``words`` (group
-    nouns: "troops"), ``weak`` (titles that give way to a modifier's sector: "spokesman").
+    ``name``, ``cameo`` (the CAMEO role code), ``cameo_also`` (other CAMEO role codes read
+    as this sector when imported dictionaries are mapped: INS, SEP -> REB), ``titles``
+    (person titles: "foreign minister"), ``words`` (group nouns: "troops"), ``weak``
+    (titles that give way to a modifier's sector: "spokesman").
 ``people``
     ``name``, ``aliases``, ``country``, ``sector`` (when holding no office),
     ``surname_alone`` (whether the bare surname may name them), ``namesakes`` (keys of
@@ -107,7 +109,8 @@ SCHEMAS: dict[str, Schema] = {
         "cameo": _STR, "aliases": _LIST, "periods": _DICTS, "wikidata": _STR,
     },
     "sectors": {
-        "name": _REQ, "cameo": _STR, "titles": _LIST, "words": _LIST, "weak": _LIST,
+        "name": _REQ, "cameo": _STR, "cameo_also": _LIST, "titles": _LIST, "words": _LIST,
+        "weak": _LIST,
     },
     "people": {
         "name": _REQ, "aliases": _LIST, "country": FieldSpec(str, required=True),
@@ -215,7 +218,9 @@ class Hit:
     """What a normalised phrase names.
 
     ``feature``: ``country-name``, ``country-adjective``, ``capital``, ``seat``, ``igo``,
-    ``group``, ``person``, ``office``, ``title``, ``word``, ``object``.
+    ``group``, ``person``, ``office``, ``title``, ``word``, ``object``, ``imported`` (a
+    name from an imported PETRARCH/TABARI actor dictionary, see
+    :func:`detente.petrarch.with_imported`).
     ``ref``: the entry key in :attr:`ActorKB.entries` (``file-kind:key``), the person key,
     the sector code (titles and words) or the object key.
     """
@@ -242,6 +247,10 @@ class ActorEntry:
     kind: str = ""
     periods: tuple[tuple[str, date | None, date | None], ...] = ()
     """For groups: (sector, start, end) periods that override ``sector``."""
+    dated: tuple[tuple[str, str, str, date | None, date | None], ...] = ()
+    """For imported dictionary actors: (code, sector, cameo, start, end) periods (end
+    exclusive) that override ``code``, ``sector`` and ``cameo``; an empty code means the
+    name is no actor then (PETRARCH's ``---``)."""
 
     def sector_at(self, when: date | None) -> str:
         if when is not None:
@@ -249,6 +258,15 @@ class ActorEntry:
                 if (start is None or start <= when) and (end is None or when < end):
                     return sector
         return self.sector
+
+    def at(self, when: date | None) -> tuple[str, str, str]:
+        """``(code, sector, cameo)`` on ``when``: the first dated period holding it, else
+        the entry's own code, its sector at that date and its CAMEO code."""
+        if when is not None:
+            for code, sector, cameo, start, end in self.dated:
+                if (start is None or start <= when) and (end is None or when < end):
+                    return code, sector, cameo
+        return self.code, self.sector_at(when), self.cameo
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +324,7 @@ class SectorInfo:
     code: str
     name: str
     cameo: str
+    cameo_also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -740,7 +759,8 @@ def _index(files: dict[str, list[DataFile]]) -> ActorKB:
         if key not in SECTOR_CODES:
             raise KnowledgeError(df.path, key,
                                  f"not a PLOVER sector; known: {sorted(SECTOR_CODES)}")
-        sectors[key] = SectorInfo(key, e["name"], e.get("cameo") or "")
+        sectors[key] = SectorInfo(key, e["name"], e.get("cameo") or "",
+                                  tuple(c.upper() for c in e.get("cameo_also") or ()))
         weak = {norm(w) for w in e.get("weak") or []}
         for t in e.get("titles") or []:
             b.add(t, Hit("title", key, key, (), norm(t) in weak))

@@ -46,11 +46,11 @@ from .records import (
 )
 
 MOD_FEATURES = frozenset({"country-name", "country-adjective", "capital", "seat", "igo",
-                          "group"})
-NAME_FEATURES = frozenset({"country-name", "capital", "seat", "igo", "group"})
+                          "group", "imported"})
+NAME_FEATURES = frozenset({"country-name", "capital", "seat", "igo", "group", "imported"})
 ROLE_FEATURES = frozenset({"title", "word", "office"})
 _PRIORITY = {"person": 0, "office": 1, "seat": 2, "igo": 3, "group": 4, "country-name": 5,
-             "country-adjective": 6, "capital": 7, "title": 8, "word": 9}
+             "country-adjective": 6, "capital": 7, "title": 8, "word": 9, "imported": 10}
 
 FORMER_WORDS = frozenset({"former", "ex", "ousted", "exiled", "deposed", "late"})
 PRE_TITLE_SKIP = frozenset({"acting", "interim", "outgoing", "then", "new", "top", "senior",
@@ -90,6 +90,9 @@ RULES: dict[str, str] = {
     "seat-metonym+role": "a seat of power plus a role word (\"White House officials\")",
     "igo-name+role": "an organisation plus a role word (\"NATO officials\")",
     "group-name+role": "a group plus a role word (\"Hamas fighters\")",
+    "imported-name": "a name from an imported PETRARCH/TABARI actor dictionary (one detente's "
+                     "own knowledge does not read), coded from its dictionary code at the date",
+    "imported-name+role": "an imported dictionary name plus a role word",
     "compound": "conjoined actors read as a list (\"the US and Turkey\")",
     "descriptor+name": "a descriptor (country/organisation and title) before a name "
                        "(\"Turkish President Recep Tayyip Erdogan\")",
@@ -243,12 +246,13 @@ def _entity(kb: ActorKB, *, code: str, sector: str, name: str, text: str, start:
 
 def _entry_entity(kb: ActorKB, entry: ActorEntry, *, sector: str, text: str, start: int,
                   end: int, when: date, office: str = "", name: str = "") -> Entity:
-    sec = sector or entry.sector_at(when)
+    code, own_sector, own_cameo = entry.at(when)
+    sec = sector or own_sector
     if entry.kind in ("igo",) or entry.kind == "group" and not sector:
-        cameo = entry.cameo
+        cameo = own_cameo
     else:
-        cameo = kb.cameo(entry.code, sec)
-    return _entity(kb, code=entry.code, sector=sec, name=name or entry.name, text=text,
+        cameo = kb.cameo(code, sec)
+    return _entity(kb, code=code, sector=sec, name=name or entry.name, text=text,
                    start=start, end=end, office=office, kb_key=entry.kb_key, cameo=cameo)
 
 
@@ -453,7 +457,7 @@ def _build_mention(sent: Sentence, text: str, ch: _Chain, kb: ActorKB, state: _D
     if ch.mods:
         for m in ch.mods:
             entry = kb.entry(m.hit.ref)
-            if entry is None:
+            if entry is None or not entry.at(when)[0]:  # an imported name that is no actor then
                 continue
             msector = sector or (m.hit.sector if m.hit.feature in ("seat", "capital") else "")
             if ch.former and (is_title or ch.name):
@@ -546,6 +550,7 @@ def _build_mention(sent: Sentence, text: str, ch: _Chain, kb: ActorKB, state: _D
 
 _FEATURE_RULE = {"country-name": "country-name", "capital": "capital-metonym",
                  "seat": "seat-metonym", "igo": "igo-name", "group": "group-name",
+                 "imported": "imported-name",
                  "country-adjective": "country-adjective"}
 
 
@@ -936,7 +941,8 @@ def person_of(kb: ActorKB, entity: Entity) -> Person | None:
 
 def at_date(entities: tuple[Entity, ...], *, kb: ActorKB, published: date, when: date
             ) -> tuple[Entity, ...]:
-    """Re-resolve known people at the event date ``when``.
+    """Re-resolve known people (and imported dictionary actors with dated codes) at the
+    event date ``when``.
 
     The actors stage resolves people at the publication date. An entity whose code,
     sector and office are what the knowledge gives for that person on ``published`` (so
@@ -951,6 +957,14 @@ def at_date(entities: tuple[Entity, ...], *, kb: ActorKB, published: date, when:
     changed = False
     for e in entities:
         p = person_of(kb, e)
+        entry = kb.entries.get(e.kb_key) if p is None and e.kb_key else None
+        if entry is not None and entry.dated:  # an imported actor with dated codes
+            then_code, then_sector, _ = entry.at(published)
+            if (e.code, e.sector) == (then_code, then_sector):
+                code, sector, cameo = entry.at(when)
+                if code and (code, sector) != (e.code, e.sector):
+                    e = replace(e, code=code, sector=sector, cameo=cameo)
+                    changed = True
         if p is not None:
             then = kb.role_at(p, published)
             q = kb.namesake_at(p, when, e.text)

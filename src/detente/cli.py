@@ -722,7 +722,9 @@ def kb_import_petrarch(
 ) -> None:
     """Convert PETRARCH/TABARI dictionaries into detente knowledge files.
 
-    Use the result with --kb DIR; the coder petrarch-1 codes with its verb patterns."""
+    Use the result with --kb DIR: the actors stage of every coder reads its actors and
+    agents (the names detente does not already read), and the coder petrarch-1 codes
+    with its verb patterns."""
     try:
         summary = api.import_petrarch(sources, output)
         knowledge = api.knowledge([output])
@@ -735,7 +737,14 @@ def kb_import_petrarch(
     for f in summary.files:
         table.add_row(Path(f["input"]).name, f["kind"], str(f["entries"]), f["output"])
     out.print(table)
-    out.print(f"use it with: detente code --kb {output} --coder petrarch-1 FILE", markup=False)
+    imp = knowledge.imported
+    if imp is not None:
+        out.print(f"actors stage (every coder): {imp.names} actor names and {imp.agents} role "
+                  f"words added; {imp.known + imp.agents_known} left out as detente's own "
+                  f"knowledge reads them (it wins), {imp.unmapped + imp.agents_unmapped} "
+                  "with codes that name no single actor or PLOVER sector", markup=False)
+    out.print(f"use it with: detente code --kb {output} FILE (any coder; --coder petrarch-1 "
+              "for the dictionaries' verb patterns)", markup=False)
 
 
 @command()

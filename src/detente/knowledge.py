@@ -405,6 +405,9 @@ class Knowledge:
     places: Any = None
     """:class:`detente.places.Gazetteer`: cities, admin areas and countries with
     coordinates and GeoNames ids (event locations)."""
+    imported: Any = None
+    """:class:`detente.petrarch.ImportedActors`: how many imported dictionary names and
+    role words the actors stage reads (None when no dictionary was imported)."""
     """The user directories loaded after the packaged data (config, then ``--kb``)."""
 
     def explain(self, kb_key: str) -> dict[str, Any] | None:
@@ -689,9 +692,10 @@ def _compile(extra_dirs: tuple[str, ...]) -> Knowledge:
     ontology, f1 = load_ontology(dirs)
     actors, f2 = load_actor_kb(dirs)
     lexicon, f3 = load_lexicon(dirs, ontology=ontology)
-    from .petrarch import load_coded
+    from .petrarch import load_coded, with_imported
 
     coded, f4 = load_coded(dirs)
+    actors, imported = with_imported(actors, f4)  # imported actors/agents: actors stage
     from .places import load_gazetteer
 
     places, f5 = load_gazetteer(dirs)
@@ -700,4 +704,4 @@ def _compile(extra_dirs: tuple[str, ...]) -> Knowledge:
 
     return Knowledge(version=f"{__version__}+kb.{fingerprint(files)}", actors=actors,
                      ontology=ontology, lexicon=lexicon, files=files, dirs=extra_dirs,
-                     coded=coded, places=places)
+                     coded=coded, places=places, imported=imported if f4 else None)

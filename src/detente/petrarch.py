@@ -28,21 +28,24 @@ TABARI manual) and writes them as ordinary detente knowledge files, one per inpu
     whole article).
 
 :func:`load_coded` indexes these kinds for the dictionary coder
-(:mod:`detente.dictcoder`, coder ``petrarch-1``). Nothing here is PETRARCH's code; the
-formats are public.
+(:mod:`detente.dictcoder`, coder ``petrarch-1``), and :func:`with_imported` adds the
+imported actors and agents to the actor knowledge, so that the actors stage of every coder
+reads them (mapped to country + sector, dated; detente's own knowledge wins on names it
+already reads). Nothing here is PETRARCH's code; the formats are public.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .actorkb import MAX_PHRASE_TOKENS, NONSTATE_CODES, ActorEntry, ActorKB, Hit, fold, norm
 from .errors import DictionaryError, KnowledgeError
 from .knowledge import DataFile, FieldSpec, find_files, read_data_file
 
@@ -604,3 +607,193 @@ def _expand(label: str, synsets: dict[str, list[str]], stack: set[str]) -> list[
         else:
             out.append(" ".join(p.upper().split()))
     return out
+
+
+# -- imported actors and agents for the actors stage ------------------------------------
+
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "de", "del", "der", "la", "le", "van", "von",
+                        "da", "di", "du", "of", "the", "and"})
+_FILLER = frozenset({"the", "a", "an", "of", "and", "'s"})
+
+
+def _name_forms(phrase: str) -> tuple[str, ...]:
+    """Accepted spellings of an imported name (PETRARCH writes names in capitals, so the
+    case is unknown): each word capitalised ("Minas Tirith", "Al-Qaeda"), the same with
+    particles in lower case ("al-Qaeda", "the Dark Tower"; :func:`~detente.actorkb.case_ok`
+    accepts it capitalised at a sentence's start), only the first word capitalised ("Hamas
+    military command") and all capitals ("IMF")."""
+    words = phrase.lower().split()
+    title = " ".join(w.title() for w in words)
+    particles = " ".join(w.title() if w.split("-")[0] not in _PARTICLES else
+                         ("-".join([w.split("-")[0], *(x.title() for x in w.split("-")[1:])]))
+                         for w in words)
+    first = " ".join([words[0].title(), *words[1:]])
+    return tuple(dict.fromkeys((fold(title), fold(particles), fold(first),
+                                fold(phrase.upper()))))
+
+
+def _known(key: str, phrases: dict[str, tuple[Hit, ...]], max_tokens: int) -> bool:
+    """Whether detente's own knowledge already reads the normalised phrase ``key``: as a
+    whole, or word by word as names, titles and role words it knows ("Israeli troops",
+    "President George W. Bush"), ignoring articles and "of"."""
+    words = key.split()
+    i, found = 0, False
+    while i < len(words):
+        for k in range(min(max_tokens, len(words) - i), 0, -1):
+            if " ".join(words[i:i + k]) in phrases:
+                i += k
+                found = True
+                break
+        else:
+            if words[i] not in _FILLER:
+                return False
+            i += 1
+    return found
+
+
+def _sector_codes(kb: ActorKB) -> dict[str, str]:
+    """CAMEO role code -> PLOVER sector, from the ``cameo`` and ``cameo_also`` fields of
+    the sectors (CAMEO MED, media, is PLOVER JRN; CAMEO HLH, health, is PLOVER MED)."""
+    out: dict[str, str] = {}
+    for code, info in kb.sectors.items():
+        for c in (info.cameo, *info.cameo_also):
+            if c:
+                out.setdefault(c.upper(), code)
+    return out
+
+
+def _map_code(code: str, roles: dict[str, str], orgs: dict[str, str]
+              ) -> tuple[str, str, str, str] | None:
+    """A PETRARCH actor code as ``(code, sector, cameo, kind)``: the first three letters
+    are the country (or PLOVER non-state code: IGO, NGO, IMG...), the first later
+    three-letter role that is a CAMEO role of a PLOVER sector gives the sector
+    (``PSEREBHMS`` -> PSE, REB); an organisation whose CAMEO code it is gives its code
+    (``IGOUNO`` -> UNO). ``---`` is no actor: ``("", "", "", "none")``. None when the code
+    cannot be read."""
+    c = code.strip().upper()
+    if c == "---":
+        return "", "", "", "none"
+    if len(c) < 3 or not c.isalpha():
+        return None
+    head = c[:3]
+    sector = next((roles[c[i:i + 3]] for i in range(3, len(c) - 2, 3) if c[i:i + 3] in roles),
+                  "")
+    if head in NONSTATE_CODES:
+        return orgs.get(c, head), sector, c, "igo"
+    return head, sector, c, "group"
+
+
+@dataclass
+class ImportedActors:
+    """What :func:`with_imported` did with the imported dictionaries."""
+
+    names: int = 0
+    """Imported actor names added to the actors stage."""
+    known: int = 0
+    """Names left out because detente's own knowledge already reads them."""
+    unmapped: int = 0
+    """Names left out because a code of theirs could not be mapped (several codes, as in
+    ``[FRO/BIL/SAM]``, or not letters, as in ``[+++]``)."""
+    agents: int = 0
+    """Role words added (agents whose code maps to a PLOVER sector)."""
+    agents_known: int = 0
+    agents_unmapped: int = 0
+
+
+def with_imported(kb: ActorKB, files: Sequence[DataFile]) -> tuple[ActorKB, ImportedActors]:
+    """``kb`` plus the ``coded-actors`` and ``coded-agents`` entries of ``files`` (imported
+    PETRARCH/TABARI dictionaries), so that the actors stage of every coder reads them.
+
+    detente's own knowledge wins: a name or role word is added only when detente does not
+    already read it (see :func:`_known`), so an imported ``ISRAEL [ISR]`` or
+    ``ISRAELI_TROOPS [ISRMIL]`` changes nothing. An actor's codes, dated ones included
+    (``[USAGOV 20090120-20170120]``), become an :class:`ActorEntry` with the country (or
+    non-state code), the PLOVER sector of its first mappable role and the code itself as
+    its CAMEO code, resolved at the event's date; its phrases are ``imported`` hits whose
+    rule is ``imported-name``. An agent whose code maps to a sector (``~GOV``, ``~MILNAV``)
+    becomes a title (singular) or role word (plural) of that sector; prefix agents
+    (``NGO~``) and codes with no PLOVER sector (``~MUS``) are left out. When several
+    imported actors share a name, the one loaded last (a later directory) wins."""
+    report = ImportedActors()
+    actor_files = [f for f in files if f.kind == "coded-actors"]
+    agent_files = [f for f in files if f.kind == "coded-agents"]
+    if not actor_files and not agent_files:
+        return kb, report
+    roles = _sector_codes(kb)
+    orgs: dict[str, str] = {}
+    for entry in kb.entries.values():
+        if entry.kind == "igo" and entry.cameo:
+            orgs.setdefault(entry.cameo.upper(), entry.code)
+    own = kb.phrases
+    added: dict[str, Hit] = {}
+    entries = dict(kb.entries)
+    max_tokens = kb.max_tokens
+    for df in actor_files:
+        stem = Path(df.path).stem
+        for e in df.entries:
+            defaults = e.get("codes") or []
+            periods = e.get("periods") or []
+            mapped: list[tuple[str, str, str, str] | None] = (
+                [_map_code(defaults[0], roles, orgs)] if len(defaults) == 1
+                else [None] if defaults else [])
+            dated = []
+            for p in periods:
+                codes = p.get("codes") or []
+                m = _map_code(codes[0], roles, orgs) if len(codes) == 1 else None
+                mapped.append(m)
+                if m is not None:
+                    start = _opt_date(p.get("start"), df.path, e["key"])
+                    end = _opt_date(p.get("end"), df.path, e["key"])
+                    dated.append((m[0], m[1], m[2], start,
+                                  None if end is None else end + timedelta(days=1)))
+            names = list(dict.fromkeys(norm(_words(ph)) for ph in e.get("phrases")
+                                       or [e["name"]]))
+            ok = [m for m in mapped if m is not None]
+            if not mapped or len(ok) < len(mapped):
+                report.unmapped += len(names)
+                continue
+            base = ok[0] if defaults else ("", "", "", "none")
+            kinds = [m[3] for m in ok if m[3] != "none"]
+            kb_key = f"{stem}:{e['key']}"
+            entries[kb_key] = ActorEntry(
+                kb_key, base[0], e["name"].title(), cameo=base[2], sector=base[1],
+                kind=kinds[0] if kinds else "group", dated=tuple(dated))
+            # with "the" too: detente's own "the X" aliases ("the Hamas") would otherwise
+            # take the first words of "the Hamas military command"
+            for name in names:
+                if not name:
+                    continue
+                if _known(name, own, max_tokens):
+                    report.known += 1
+                    continue
+                if name not in added:
+                    report.names += 1
+                for key in (name, *(() if name.startswith("the ") else (f"the {name}",))):
+                    if key == name or not _known(key, own, max_tokens):
+                        added[key] = Hit("imported", kb_key, base[1], _name_forms(key))
+    words: dict[str, Hit] = {}
+    for df in agent_files:
+        for e in df.entries:
+            code = str(e.get("code") or "").strip().upper()
+            sector = next((roles[code[i:i + 3]] for i in range(0, len(code) - 2, 3)
+                           if code[i:i + 3] in roles), "")
+            forms = [norm(_words(ph)) for ph in e.get("phrases") or []]
+            if e.get("position") == "prefix" or not sector:
+                report.agents_unmapped += len(forms)
+                continue
+            for key in forms:
+                if not key:
+                    continue
+                if _known(key, own, max_tokens) or key in added:
+                    report.agents_known += 1
+                    continue
+                plural = key.endswith("s") and not key.endswith("ss")
+                if key not in words:
+                    report.agents += 1
+                words[key] = Hit("word" if plural else "title", sector, sector, (),
+                                 plural=plural)
+    phrases = dict(own)
+    for key, hit in [*added.items(), *words.items()]:
+        phrases[key] = (hit,)
+        max_tokens = max(max_tokens, min(len(key.split()), MAX_PHRASE_TOKENS))
+    return replace(kb, phrases=phrases, entries=entries, max_tokens=max_tokens), report
