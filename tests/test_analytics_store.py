@@ -132,7 +132,8 @@ def random_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.mark.parametrize(("by", "window", "k", "floors"), [
     ("month", 6, 2.0, (0.05, 0.5)), ("month", 3, 1.0, (0.1, 1.0)), ("week", 4, 1.5, (0.05, 0.5)),
-    ("quarter", 2, 1.0, (0.01, 0.1))])
+    ("quarter", 2, 1.0, (0.01, 0.1)),
+    ("week", 40, 1.0, (0.01, 0.1))])  # 40 > _LAG_WINDOW_MAX: the RANGE frame
 def test_analytics_sql_shifts_equal_reference(random_store: Store, by: str, window: int,
                                               k: float, floors: tuple[float, float]) -> None:
     share_floor, goldstein_floor = floors
@@ -200,3 +201,26 @@ def test_analytics_top_actor_name_prefers_the_country(db_path: Path) -> None:
         s.write([coded(make_article(), *(make_event(f"p{i}", actor=(person,)) for i in range(3)),
                        make_event("c1", actor=(country,)))])
         assert s.top_actors()[0]["name"] == "India"
+
+
+@pytest.mark.parametrize(("by", "since"), [("month", None), ("week", date(2020, 6, 3)),
+                                           ("quarter", None), ("month", date(2021, 2, 1))])
+def test_analytics_shifts_from_summaries_equal_events(random_store: Store, by: str,
+                                                      since: date | None) -> None:
+    """Alerts read from ``sum_dyad_day`` (the default where a store has summaries) are the
+    ones computed from the events themselves."""
+    opts = {"by": by, "window": 3, "k": 1.0, "min_events": 2, "min_history": 2,
+            "share_floor": 0.05, "goldstein_floor": 0.5, "since": since}
+    assert random_store.summaries
+    fast = random_store.shifts(**opts)  # type: ignore[arg-type]
+    random_store.summaries = False
+    try:
+        slow = random_store.shifts(**opts)  # type: ignore[arg-type]
+    finally:
+        random_store.summaries = True
+    assert fast and len(fast) == len(slow)
+    for got, want in zip(fast, slow, strict=True):
+        for key in ("source", "target", "period", "measure", "history", "events", "direction"):
+            assert got[key] == want[key]
+        for key in ("value", "baseline_mean", "baseline_sd"):
+            assert got[key] == pytest.approx(want[key])

@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 """
 
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 """Version of the serving summaries (``meta`` key ``summaries``); a store whose summaries
 are missing or of another version has them rebuilt when opened for writing."""
 
@@ -178,6 +178,8 @@ _SUMMARY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sum_dyad_day (source VARCHAR, target VARCHAR, day DATE,
     quad_class INTEGER, certain BOOLEAN, mirror BOOLEAN, events BIGINT, goldstein_n BIGINT,
     goldstein_sum DOUBLE, intensity_n BIGINT, intensity_sum DOUBLE);
+CREATE TABLE IF NOT EXISTS sum_dyad_month (source VARCHAR, target VARCHAR, month DATE,
+    events BIGINT, conflict BIGINT, goldstein_n BIGINT, goldstein_sum DOUBLE);
 CREATE TABLE IF NOT EXISTS sum_key_day (key VARCHAR, day DATE, events BIGINT);
 CREATE TABLE IF NOT EXISTS sum_actor (code VARCHAR, events BIGINT, as_actor BIGINT,
     as_recipient BIGINT);
@@ -197,6 +199,9 @@ instead of scanning every event:
   day, quad class and certainty (neither negated nor hypothetical), with Goldstein and
   intensity sums; ``mirror`` marks events that also count for the reverse pair, so a
   two-way series counts each event once;
+- ``sum_dyad_month``: the same pairs' certain events per month, with their conflict
+  (quad classes 3-4) count and Goldstein sum: what the shift detector reads by month,
+  quarter or year (a few rows per dyad and month instead of one per dyad, day and class);
 - ``sum_key_day``: events per day for ``*`` (all), ``a:CODE``, ``r:CODE`` and
   ``t:TYPE``, which tells an event page how far back its newest events lie;
 - ``sum_actor``, ``sum_actor_surface``: per code, the events, actor and recipient roles,
@@ -1157,6 +1162,26 @@ class Store:
             "WHERE NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, false) "
             f"{extra} GROUP BY ALL")
 
+    @staticmethod
+    def _summary_dyads_sql(by: str, extra: str = "") -> str:
+        """:meth:`_dyads_sql` from the summaries (same rows, same figures): by month,
+        quarter or year from ``sum_dyad_month``, by day or week from ``sum_dyad_day``;
+        ``extra`` filters on ``day``."""
+        if by in ("month", "quarter", "year"):
+            return (
+                "SELECT source, target, date_trunc(?, month)::DATE AS period, "
+                "sum(events)::BIGINT AS events, sum(conflict)::DOUBLE / sum(events) "
+                "AS conflict_share, sum(goldstein_sum) / nullif(sum(goldstein_n), 0) "
+                f"AS goldstein_mean FROM sum_dyad_month WHERE true "
+                f"{extra.replace('day', 'month')} GROUP BY ALL")
+        return (
+            "SELECT source, target, date_trunc(?, day)::DATE AS period, "
+            "sum(events)::BIGINT AS events, "
+            "coalesce(sum(events) FILTER (WHERE quad_class IN (3, 4)), 0)::DOUBLE "
+            "/ sum(events) AS conflict_share, "
+            "sum(goldstein_sum) / nullif(sum(goldstein_n), 0) AS goldstein_mean "
+            f"FROM sum_dyad_day WHERE certain {extra} GROUP BY ALL")
+
     def dyads(self, *, by: str = "month", min_events: int = 1) -> list[dict[str, Any]]:
         """Per directed dyad and period: events, conflict share and Goldstein mean."""
         _check_period(by)
@@ -1647,16 +1672,22 @@ class Store:
             f"AND {m} IS NOT NULL AND events >= ? AND period >= ? "
             f"AND abs({m} - {m}_mean) > ? * greatest({m}_sd, ?)"
             for m in ("conflict_share", "goldstein_mean"))
+        dyads = (self._summary_dyads_sql(by, extra.replace("e.date", "day"))
+                 if self.summaries else self._dyads_sql(extra))
+        if window <= _LAG_WINDOW_MAX:
+            base = _lagged_baselines(by, int(window))
+        else:
+            base = (
+                "SELECT *, count(*) OVER w AS history, "
+                "count(conflict_share) OVER w AS conflict_share_n, "
+                "avg(conflict_share) OVER w AS conflict_share_mean, "
+                "stddev_pop(conflict_share) OVER w AS conflict_share_sd, "
+                "count(goldstein_mean) OVER w AS goldstein_mean_n, "
+                "avg(goldstein_mean) OVER w AS goldstein_mean_mean, "
+                "stddev_pop(goldstein_mean) OVER w AS goldstein_mean_sd "
+                f"FROM d WINDOW w AS (PARTITION BY source, target ORDER BY period {frame})")
         sql = (
-            f"WITH d AS ({self._dyads_sql(extra)}), base AS (SELECT *, "
-            "count(*) OVER w AS history, "
-            "count(conflict_share) OVER w AS conflict_share_n, "
-            "avg(conflict_share) OVER w AS conflict_share_mean, "
-            "stddev_pop(conflict_share) OVER w AS conflict_share_sd, "
-            "count(goldstein_mean) OVER w AS goldstein_mean_n, "
-            "avg(goldstein_mean) OVER w AS goldstein_mean_mean, "
-            "stddev_pop(goldstein_mean) OVER w AS goldstein_mean_sd "
-            f"FROM d WINDOW w AS (PARTITION BY source, target ORDER BY period {frame})) "
+            f"WITH d AS ({dyads}), base AS ({base}) "
             f"SELECT *, CASE WHEN value > baseline_mean THEN 'up' ELSE 'down' END AS direction "
             f"FROM ({measures}) "
             "ORDER BY period DESC, source DESC, target DESC, measure DESC")
@@ -1665,6 +1696,47 @@ class Store:
         for floor in (share_floor, goldstein_floor):
             params += [floor, min_history, min_history, min_events, first, k, floor]
         return self._dicts(sql, params)
+
+
+_LAG_WINDOW_MAX = 36
+"""Up to this many periods, :meth:`Store.shifts` finds each baseline with ``lag`` (a
+dyad's ``window`` previous rows hold every period of its baseline); longer windows use a
+``RANGE`` frame, which gives the same answer several times more slowly."""
+
+_PERIOD_INDEX = {
+    "day": "(period - DATE '0001-01-01')",
+    "week": "(period - DATE '0001-01-01') // 7",  # 0001-01-01 is a Monday
+    "month": "(year(period) * 12 + month(period))",
+    "quarter": "(year(period) * 12 + month(period) - 1) // 3",
+    "year": "year(period)",
+}
+"""A period's number (consecutive periods, consecutive numbers), from its first day."""
+
+
+def _lagged_baselines(by: str, window: int) -> str:
+    """The rows of ``d`` (one per dyad and period) with their baseline: count, mean and
+    population standard deviation of each measure over the dyad's periods among the
+    ``window`` periods before (as the ``RANGE`` frame of :meth:`Store.shifts`)."""
+    lags = ", ".join(f"lag(ix, {j}) OVER w AS l{j}, lag(conflict_share, {j}) OVER w AS c{j}, "
+                     f"lag(goldstein_mean, {j}) OVER w AS g{j}" for j in range(1, window + 1))
+
+    def within(j: int) -> str:
+        return f"ix - l{j} <= {window}"
+
+    history = " + ".join(f"CASE WHEN {within(j)} THEN 1 ELSE 0 END"
+                         for j in range(1, window + 1))
+    lists = ", ".join(
+        "[" + ", ".join(f"CASE WHEN {within(j)} THEN {p}{j} END" for j in range(1, window + 1))
+        + f"] AS {m}_past" for p, m in (("c", "conflict_share"), ("g", "goldstein_mean")))
+    stats = ", ".join(f"list_count({m}_past) AS {m}_n, list_avg({m}_past) AS {m}_mean, "
+                      f"list_stddev_pop({m}_past) AS {m}_sd"
+                      for m in ("conflict_share", "goldstein_mean"))
+    return (
+        f"SELECT source, target, period, events, conflict_share, goldstein_mean, history, "
+        f"{stats} FROM (SELECT source, target, period, events, conflict_share, "
+        f"goldstein_mean, {history} AS history, {lists} FROM (SELECT *, {lags} FROM "
+        f"(SELECT *, {_PERIOD_INDEX[by]} AS ix FROM d) "
+        "WINDOW w AS (PARTITION BY source, target ORDER BY period)))")
 
 
 _EVENT_FIELDS = "date, quad_class, goldstein, intensity, negated, hypothetical"
@@ -1708,8 +1780,8 @@ def _tags(ev_rows: Sequence[tuple[Any, ...]], ids: set[Any]) -> set[str]:
     return out
 
 
-_SUMMARY_TABLES = ("sum_dyad_day", "sum_key_day", "sum_actor", "sum_actor_surface",
-                   "sum_clusters")
+_SUMMARY_TABLES = ("sum_dyad_day", "sum_dyad_month", "sum_key_day", "sum_actor",
+                   "sum_actor_surface", "sum_clusters")
 _CERTAIN = "NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, false)"
 
 
@@ -1735,11 +1807,16 @@ def _summary_inserts(ev: str, ent: str) -> list[str]:
         f"UNION ALL SELECT '{p}:' || code, date FROM (SELECT "
         f"unnest(list_distinct(e.{col})) AS code, e.date FROM {ev} e WHERE len(e.{col}) > 1)"
         for p, col in (("a", "actor_codes"), ("r", "recipient_codes")))
+    known = ("coalesce(source, '') <> '' AND coalesce(target, '') <> '' "
+             "AND source <> target")
     return [
         "INSERT INTO sum_dyad_day SELECT source, target, date, quad_class, certain, mirror, "
         "count(*), count(goldstein), sum(goldstein), count(intensity), sum(intensity) "
-        f"FROM ({pairs}) WHERE coalesce(source, '') <> '' AND coalesce(target, '') <> '' "
-        "AND source <> target GROUP BY ALL ORDER BY 1, 2, 3",
+        f"FROM ({pairs}) WHERE {known} GROUP BY ALL ORDER BY 1, 2, 3",
+        "INSERT INTO sum_dyad_month SELECT source, target, date_trunc('month', date)::DATE, "
+        "count(*), count(*) FILTER (WHERE quad_class IN (3, 4)), count(goldstein), "
+        f"sum(goldstein) FROM ({pairs}) WHERE {known} AND certain GROUP BY ALL "
+        "ORDER BY 1, 2, 3",
         "INSERT INTO sum_key_day SELECT key, date, count(*) FROM ("
         f"SELECT '*' AS key, e.date FROM {ev} e UNION ALL "
         f"SELECT 't:' || e.event_type, e.date FROM {ev} e UNION ALL {codes}) "
@@ -1768,6 +1845,8 @@ _SUMMARY_CHECKS = (
     ("sum_dyad_day", "source, target, day, quad_class, certain, mirror",
      "sum(events), sum(goldstein_n), round(sum(goldstein_sum), 6), sum(intensity_n), "
      "round(sum(intensity_sum), 6)"),
+    ("sum_dyad_month", "source, target, month",
+     "sum(events), sum(conflict), sum(goldstein_n), round(sum(goldstein_sum), 6)"),
     ("sum_key_day", "key, day", "sum(events)"),
     ("sum_actor", "code", "sum(events), sum(as_actor), sum(as_recipient)"),
     ("sum_actor_surface", "code, role, sector, text, name, office", "sum(mentions)"),
