@@ -27,7 +27,11 @@ way, by rules written here, never by looking at the gold labels:
   (zsp-plv, zsp-aw, case2021-task2, conflibert-cameo, re3d, crossner-politics, plover-gsr)
   and in detente's knowledge names; a word never seen there is lower case if the English
   WordNet lemma lists of the spaCy model know it, else a name (capitalised; upper case
-  when it has at most four letters, such as acronyms); sentence starts are capitalised.
+  when it has at most four letters, such as acronyms); such a WordNet lemma (not an
+  inflected form) right after
+  a name (a word cased as a name, from the cased text or because WordNet does not list
+  it) is the name's next part and is capitalised ("Luis Carlos GALAN" -> "Luis Carlos Galan", though WordNet lists "galan");
+  sentence starts are capitalised.
 
 Article ids are content hashes computed by ``detente ingest`` itself; the gold files name
 articles by their JSONL ``id`` (``muc:DEV-MUC3-0001``), which ingest reads as the
@@ -189,7 +193,21 @@ class Truecaser:
         return low[:1].upper() + low[1:]
 
     def __call__(self, text: str) -> str:
-        out = _WORD.sub(lambda m: self.word(m.group(0)), text)
+        parts: list[str] = []
+        pos, after_name = 0, False
+        for m in _WORD.finditer(text):
+            gap, w = text[pos:m.start()], self.word(m.group(0))
+            low = w.lower()
+            if (after_name and not gap.strip() and w == low and low not in self.best
+                    and low in self.known):
+                # a dictionary word never seen in the cased text right after a name is
+                # the name's next part ("Luis Carlos GALAN"), not the dictionary word
+                w = low[:1].upper() + low[1:]
+            after_name = w[:1].isupper() and (low not in self.known
+                                              or self.best.get(low, "")[:1].isupper())
+            parts += (gap, w)
+            pos = m.end()
+        out = "".join(parts) + text[pos:]
         # capitalise sentence starts (after . ! ? or a blank line, and the text start)
         return re.sub(r"(^|[.!?][\"\u201d']?\s+|\n\s*)([a-z])",
                       lambda m: m.group(1) + m.group(2).upper(), out)

@@ -13,6 +13,7 @@ from detente.dedup import (
     DedupConfig,
     EventClusterer,
     _name_words,
+    _surnames,
     dedup_rows,
     evidence,
     reach,
@@ -134,6 +135,34 @@ def test_dedup_named_victim_joins_whoever_did_it_and_reaches_back() -> None:
     assert (changed[0].date_lo, changed[0].date_hi) == (DAY, DAY)
     no_lookback = DedupConfig(lookback_days=0)
     assert len(EventClusterer(None, no_lookback).assign_batch([shot, later])) == 2
+
+
+def test_dedup_victim_surnames() -> None:
+    assert _surnames("~luis carlos galan sarmiento") == ("galan", "sarmiento")
+    assert _surnames("~luis carlos galan") == ("galan",)
+    assert _surnames("~galan") == ("galan",)
+    assert _surnames("~jose ruiz") == ("ruiz",)
+    assert _surnames("~ana paz") == ()  # too short to tell one person
+    assert _surnames("COL/GOV") == ()  # a known actor is compared by its identity
+
+
+def test_dedup_shortened_victim_name_joins() -> None:
+    def victim(name: str) -> tuple[Entity, ...]:
+        return (Entity(code="", sector="LEG", name=name, text=f"Senator {name}"),)
+
+    full = attack("e1", "Senator Luis Carlos Galan Sarmiento was shot dead in Soacha.",
+                  recipient=victim("Luis Carlos Galan Sarmiento"))
+    short = attack("e2", "The killing of Galan shocked the country.",
+                   day=DAY + timedelta(days=1), recipient=victim("Galan"))
+    assert "ASSAULT||s:galan" in evidence(full) & evidence(short)
+    # the surname is counted once, not again as a name word of the sentence
+    assert score(evidence(full), evidence(short)) == pytest.approx(0.6)
+    assert len(EventClusterer(None).assign_batch([full, short])) == 1
+    other = attack("e3", "The killing of Perez shocked the country.",
+                   day=DAY + timedelta(days=1), recipient=victim("Perez"))
+    assert len(EventClusterer(None).assign_batch([full, other])) == 2
+    late = replace(short, date=DAY + timedelta(days=9))
+    assert len(EventClusterer(None).assign_batch([full, late])) == 2
 
 
 def _write(store: Store, clusterer: EventClusterer, events: list[Event]) -> None:

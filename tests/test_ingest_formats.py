@@ -471,3 +471,23 @@ def test_ingest_fmt_option_overrides_detection(tmp_path: Path) -> None:
     (art,) = list(read([f], fmt="text"))
     assert isinstance(art, Article)
     assert art.text == '{"text": "not read as JSON"}' and art.published == date(2021, 6, 1)
+
+
+@pytest.mark.parametrize(("title", "dateline"), [
+    ("SAN SALVADOR, 3 JAN 90 (AFP) --", True), ("Bogota, 1989-08-20", True),
+    ("Perth (Australia), June 11 89 (AFP) --", True), ("Kabul, 12 Jan", True),
+    ("Erdogan, Putin meet in Sochi", False), ("Paris, France", False),
+    ("Turkey buys S-400, 2019-07-12 deal", False), ("US warns Turkey", False),
+])
+def test_ingest_dateline_title_is_not_put_in_the_text(tmp_path: Path, title: str,
+                                                      dateline: bool) -> None:
+    import json
+
+    f = tmp_path / "a.jsonl"
+    f.write_text(json.dumps({"title": title, "date": "1990-01-03",
+                             "text": "Gunmen killed a judge."}) + "\n", encoding="utf-8")
+    (art,) = list(read([f]))
+    assert isinstance(art, Article)
+    assert art.title == title
+    assert art.text == ("Gunmen killed a judge." if dateline
+                        else f"{title}\n\nGunmen killed a judge.")

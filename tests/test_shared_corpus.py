@@ -49,6 +49,13 @@ def test_shared_corpus_truecaser_rules() -> None:
         "The Salvadoran army kidnapped peasants of the FMLN in Usulutan.")
     assert tc("the army. the army") == "The army. The army"
     assert tc.word("JUAN") == "Juan" and tc.word("ELN") == "ELN"
+    # a dictionary word never seen cased, right after a name, continues the name
+    tc = sc.Truecaser(best={"luis": "Luis", "carlos": "Carlos", "said": "said", "the": "the",
+                            "murder": "murder", "of": "of"},
+                      known={"galan", "said", "kidnap", "the"})
+    assert tc("THE MURDER OF LUIS CARLOS GALAN SAID THE") == (
+        "The murder of Luis Carlos Galan said the")
+    assert tc("THE GALAN. CARLOS, GALAN") == "The galan. Carlos, galan"
 
 
 @pytest.mark.parametrize(("text", "want"), [

@@ -402,14 +402,17 @@ def _widens(e: Event, config: DedupConfig) -> bool:
     return e.date_precision in FINE_PRECISIONS and not _looks_back(e, config)
 
 
-EVIDENCE_WEIGHTS = {"v": 0.6, "t": 0.3, "p": 0.3, "o": 0.2, "r": 0.15, "a": 0.3, "c": 0.3}
+EVIDENCE_WEIGHTS = {"v": 0.6, "s": 0.6, "t": 0.3, "p": 0.3, "o": 0.2, "r": 0.15, "a": 0.3,
+                    "c": 0.3}
 """What each kind of shared evidence adds to the score of a mention against an event:
-``v`` a named victim, ``t`` a rare name word (per word, at most two counted), ``p`` the
+``v`` a named victim, ``s`` a named victim's surname (one of the two last words of the
+name: "Galan" and "Luis Carlos Galan Sarmiento"; :func:`_surnames`; the name as reports
+shorten it, so it weighs as much, and the same word is not counted again as ``t``), ``t`` a rare name word (per word, at most two counted), ``p`` the
 place, ``o`` an object, ``r`` the victims' role ("priests"), ``a`` a coded actor, ``c`` a
 coded recipient. A mention whose coded actors (or recipients) share none with the
 event's scores 0."""
 
-BLOCKING_KINDS = frozenset({"v", "t", "p", "o"})
+BLOCKING_KINDS = frozenset({"v", "s", "t", "p", "o"})
 """Evidence kinds through which candidate events are looked up."""
 
 MAX_EVIDENCE = 64
@@ -438,6 +441,18 @@ def _name_words(text: str) -> set[str]:
     return out
 
 
+def _surnames(victim: str) -> tuple[str, ...]:
+    """The words of a named victim's identity (``~luis carlos galan sarmiento``) that may
+    be its surname, as another report may shorten the name: the last word, and the one
+    before it when the name has four words or more (Spanish names carry two surnames:
+    "Luis Carlos Galan Sarmiento"); words of four letters or more only."""
+    if not victim.startswith("~"):
+        return ()
+    words = victim[1:].split()
+    picks = words[-2:] if len(words) >= 4 else words[-1:]
+    return tuple(w for w in picks if len(w) > 3)
+
+
 def evidence(e: Event) -> frozenset[str]:
     """What an event says beyond its actor codes, as signals ``TYPE|FACT|kind:value``:
     its named victims (``v``), name words of its sentence and of unknown actors (``t``),
@@ -445,7 +460,9 @@ def evidence(e: Event) -> frozenset[str]:
     role of unnamed victims (``r``: "priests") and its coded actors (``a``)."""
     f = e.factuality
     pre = f"{e.event_type}|{'N' if f.negated else ''}{'H' if f.hypothetical else ''}|"
-    out = {f"v:{v}" for v in _named_victims(e)}
+    victims = _named_victims(e)
+    out = {f"v:{v}" for v in victims}
+    out |= {f"s:{w}" for v in victims for w in _surnames(v)}
     words = _name_words(e.evidence.sentence)
     for ent in (*e.actor, *e.recipient):
         if not ent.code and ent.name:
@@ -470,7 +487,7 @@ def evidence(e: Event) -> frozenset[str]:
     return frozenset(pre + s for s in sorted(out, key=_priority)[:MAX_EVIDENCE])
 
 
-_PRIORITY = {"v": 0, "p": 1, "o": 2, "a": 3, "c": 3, "r": 4, "t": 5}
+_PRIORITY = {"v": 0, "s": 0, "p": 1, "o": 2, "a": 3, "c": 3, "r": 4, "t": 5}
 
 
 def _priority(signal: str) -> tuple[int, str]:
@@ -495,6 +512,10 @@ def score(mine: frozenset[str], theirs: frozenset[str],
     """Evidence score of a mention (signals ``mine``) against an event (``theirs``);
     ``common`` name words do not count (:data:`EVIDENCE_WEIGHTS`)."""
     shared = (mine & theirs) - common
+    surnames = {x.rsplit("|", 1)[1][2:] for x in shared if _kind(x) == "s"}
+    if surnames:  # a victim's surname is not counted again as a name word
+        shared = {x for x in shared if not (_kind(x) == "t"
+                                            and x.rsplit("|", 1)[1][2:] in surnames)}
     kinds: dict[str, int] = {}
     for sig in shared:
         k = _kind(sig)

@@ -42,7 +42,8 @@ rejected with :class:`~detente.errors.BadArchive`.
 Everywhere the date the input gives wins; ``date=`` is only the fallback. When an article
 has a title and its text does not already start with it, the title is put in front of the
 text as its first paragraph (``title_in_text=False`` turns that off), so a headline is
-always coded the same way whatever the format.
+always coded the same way whatever the format; a title that is only a dateline ("SAN
+SALVADOR, 3 JAN 90 (AFP) --", "Bogota, 1989-08-20") is not (:func:`is_dateline`).
 
 ``Article.id`` is the content hash (:func:`~detente.records.content_hash`) of the text,
 title and date, so reading the same story twice gives the same id. An id given by the
@@ -150,6 +151,13 @@ _YMD_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\u200b\u200e\u200f\u2060]")
 _INVISIBLE = frozenset("\ufeff\u200b\u200e\u200f\u2060")
+_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_DATELINE_RE = re.compile(
+    r"^[A-Za-z][A-Za-z .'\-]{0,40}(?:\([A-Za-z .'\-]{1,30}\))?,\s*(?:"
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\s+" + _MONTH + r"(?:\s+\d{2,4})?|" + _MONTH
+    + r"\s+\d{1,2}(?:,?\s+\d{2,4})?)(?:\s*\([^()]{1,60}\))?\s*(?:--?|:)?$", re.IGNORECASE)
+"""A title that is only a dateline: a place, a date and maybe a source in brackets
+("SAN SALVADOR, 3 JAN 90 (AFP) --", "Bogota, 1989-08-20"): no headline to code."""
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 """Lone surrogates: undecodable bytes (kept by ``surrogateescape``) or bad JSON escapes."""
 _GLOB_CHARS = frozenset("*?[")
@@ -804,7 +812,8 @@ def _make_article(
 ) -> Article:
     text = _normalise(text)
     title = " ".join(_normalise(title).split())
-    if opts.title_in_text and title and not _starts_with(text, title):
+    if (opts.title_in_text and title and not _starts_with(text, title)
+            and not is_dateline(title)):
         text = f"{title}\n\n{text}" if text else title
     if not text:
         raise EmptyText(f"{source}: no body text")
@@ -819,6 +828,13 @@ def _make_article(
         language=language.strip() or "en",
         external_id=external_id.strip(),
     )
+
+
+def is_dateline(title: str) -> bool:
+    """Whether ``title`` is only a dateline (place, date, maybe a source), which is not
+    put in front of the text: its place would be coded as an actor of the first sentence
+    and its date read as an event date."""
+    return len(title) <= 100 and _DATELINE_RE.match(title) is not None
 
 
 def _starts_with(text: str, title: str) -> bool:
