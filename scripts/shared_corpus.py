@@ -28,10 +28,10 @@ way, by rules written here, never by looking at the gold labels:
   and in detente's knowledge names; a word never seen there is lower case if the English
   WordNet lemma lists of the spaCy model know it, else a name (capitalised; upper case
   when it has at most four letters, such as acronyms); such a WordNet lemma (not an
-  inflected form) right after
-  a name (a word cased as a name, from the cased text or because WordNet does not list
-  it) is the name's next part and is capitalised ("Luis Carlos GALAN" -> "Luis Carlos Galan", though WordNet lists "galan");
-  sentence starts are capitalised.
+  inflected form) right after a name (a word cased as a name, from the cased text or
+  because WordNet does not list it) is the name's next part and is capitalised ("Luis
+  Carlos GALAN" -> "Luis Carlos Galan", though WordNet lists "galan"); sentence starts
+  are capitalised.
 
 Article ids are content hashes computed by ``detente ingest`` itself; the gold files name
 articles by their JSONL ``id`` (``muc:DEV-MUC3-0001``), which ingest reads as the
