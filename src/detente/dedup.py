@@ -408,8 +408,9 @@ EVIDENCE_WEIGHTS = {"v": 0.6, "s": 0.6, "t": 0.3, "p": 0.3, "o": 0.2, "r": 0.15,
 ``v`` a named victim, ``s`` a named victim's surname (one of the two last words of the
 name: "Galan" and "Luis Carlos Galan Sarmiento"; :func:`_surnames`; the name as reports
 shorten it, so it weighs as much, and the same word is not counted again as ``t``),
-``t`` a rare name word (per word, at most two counted), ``p`` the place, ``o`` an object, ``r`` the victims' role ("priests"), ``a`` a coded actor, ``c`` a
-coded recipient. A mention whose coded actors (or recipients) share none with the
+``t`` a rare name word (per word, at most two counted), ``p`` the place, ``o`` an
+object, ``r`` the victims' role ("priests"), ``a`` a coded actor, ``c`` a coded
+recipient. A mention whose coded actors (or recipients) share none with the
 event's scores 0."""
 
 BLOCKING_KINDS = frozenset({"v", "s", "t", "p", "o"})
