@@ -515,8 +515,8 @@ def score(mine: frozenset[str], theirs: frozenset[str],
     shared = (mine & theirs) - common
     surnames = {x.rsplit("|", 1)[1][2:] for x in shared if _kind(x) == "s"}
     if surnames:  # a victim's surname is not counted again as a name word
-        shared = {x for x in shared if not (_kind(x) == "t"
-                                            and x.rsplit("|", 1)[1][2:] in surnames)}
+        shared = frozenset(x for x in shared if not (
+            _kind(x) == "t" and x.rsplit("|", 1)[1][2:] in surnames))
     kinds: dict[str, int] = {}
     for sig in shared:
         k = _kind(sig)
