@@ -224,3 +224,11 @@ def test_analytics_shifts_from_summaries_equal_events(random_store: Store, by: s
             assert got[key] == want[key]
         for key in ("value", "baseline_mean", "baseline_sd"):
             assert got[key] == pytest.approx(want[key])
+
+
+def test_analytics_move_exactly_at_the_limit_is_not_flagged() -> None:
+    # baseline 0.5, 1.0, 0.5, 1.0: mean 0.75, sd 0.25; 0.25 is exactly 2 sd away
+    rows = series([0.5, 1.0, 0.5, 1.0, 0.25])
+    assert detect_shifts(rows, min_history=2) == []
+    assert [a.period for a in detect_shifts(series([0.5, 1.0, 0.5, 1.0, 0.2499]),
+                                            min_history=2)] == [date(2020, 5, 1)]

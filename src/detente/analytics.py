@@ -16,7 +16,9 @@ left out, as in every aggregate) and period (day, week, month, quarter or year):
 3. For each measure, the baseline mean and population standard deviation are taken; the
    deviation is floored at ``share_floor`` (conflict share) or ``goldstein_floor``
    (Goldstein mean) so that a perfectly flat history does not flag tiny moves.
-4. The period is flagged when ``|value - mean| > k * sd``; the alert says which measure
+4. The period is flagged when ``|value - mean| > k * sd`` by more than :data:`TIE` (a
+   move exactly at the limit, such as 1 against a mean of 2/3 with k * sd = 1/3, is not
+   flagged, however the floating-point sums round); the alert says which measure
    moved, in which direction, from what baseline (mean, sd, number of periods) to what.
 
 :func:`detect_shifts` is the reference implementation over the rows of
@@ -33,6 +35,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
+
+TIE = 1e-9
+"""How far beyond ``k * sd`` a move must be to be flagged (rounding, not a threshold)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,7 @@ def detect_shifts(
                 mean = statistics.fmean(past)
                 sd = max(statistics.pstdev(past), floor)
                 value = float(row[measure])
-                if abs(value - mean) > k * sd:
+                if abs(value - mean) > k * sd + TIE:
                     alerts.append(Alert(source=src, target=tgt, period=row["period"],
                                         measure=measure, value=value, baseline_mean=mean,
                                         baseline_sd=sd, history=len(past),

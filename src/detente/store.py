@@ -1648,7 +1648,7 @@ class Store:
         dates and the ones between); their baselines still come from the ``window``
         periods before, so the answer does not change, only the work: only events from
         ``window`` periods before ``since`` are read."""
-        from .analytics import period_back
+        from .analytics import TIE, period_back
 
         _check_period(by)
         if window < 1 or min_history < 1:
@@ -1670,7 +1670,7 @@ class Store:
             f"{m}_mean AS baseline_mean, greatest({m}_sd, ?) AS baseline_sd, "
             f"{m}_n AS history, events FROM base WHERE history >= ? AND {m}_n >= ? "
             f"AND {m} IS NOT NULL AND events >= ? AND period >= ? "
-            f"AND abs({m} - {m}_mean) > ? * greatest({m}_sd, ?)"
+            f"AND abs({m} - {m}_mean) > ? * greatest({m}_sd, ?) + {TIE!r}"
             for m in ("conflict_share", "goldstein_mean"))
         dyads = (self._summary_dyads_sql(by, extra.replace("e.date", "day"))
                  if self.summaries else self._dyads_sql(extra))
