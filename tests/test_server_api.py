@@ -378,3 +378,23 @@ def test_server_aggregates_come_from_the_cache(store: Store) -> None:
     assert tc.get("/dyads/usa/tur").json() == first
     stats = tc.get("/health").json()["cache"]
     assert stats["hits"] == 1 and stats["misses"] == 1
+
+
+def test_server_event_pages_from_the_event_cache(store: Store) -> None:
+    # an event page that is not kept whole is made of kept events and events read
+    # from the store; byte for byte the page the server makes without any cache
+    plain = client(store, cache_size=0)
+    kept = client(store, cache_size=2)
+    queries = ["/events?limit=2", "/events?actor=USA&limit=3", "/events?limit=5",
+               "/events?type=ASSAULT", "/events?actor=USA&recipient=TUR&limit=50",
+               "/events?limit=4&certain=true", "/events?actor=RUS&limit=1"]
+    for q in queries * 2:
+        page = plain.get(q)
+        assert kept.get(q).content == page.content, q
+        cursor = page.json()["next_cursor"]
+        if cursor:
+            nxt = f"{q}&cursor={cursor}"
+            assert kept.get(nxt).content == plain.get(nxt).content, nxt
+    stats = kept.get("/health").json()["event_cache"]
+    assert stats["hits"] > 0 and stats["misses"] > 0 and stats["entries"] <= 32
+    assert plain.get("/health").json()["event_cache"] is None

@@ -98,7 +98,7 @@ def test_store_summaries_match_the_events(tmp_path: Path, seed: int) -> None:
     with fill(tmp_path / "s.duckdb", seed) as store:
         assert store.summary_problems() == dict.fromkeys(
             ("sum_dyad_day", "sum_dyad_month", "sum_key_day", "sum_actor",
-             "sum_actor_surface", "sum_clusters"), 0)
+             "sum_actor_surface", "sum_clusters", "sum_event_entities"), 0)
         for a in ("USA", "TUR", "RUS"):
             for r in ("TUR", "CHN", "USA"):
                 if a == r:
@@ -158,7 +158,7 @@ def test_store_summaries_built_for_an_older_store(tmp_path: Path) -> None:
     with fill(db, 5) as store:
         expected = store.code_dyad_series("USA", "TUR", by="day", include_uncertain=True)
         for table in ("sum_dyad_day", "sum_dyad_month", "sum_key_day", "sum_actor",
-                      "sum_actor_surface", "sum_clusters"):
+                      "sum_actor_surface", "sum_clusters", "sum_event_entities"):
             store.con.execute(f"DROP TABLE {table}")
         store.con.execute("DELETE FROM meta WHERE key = 'summaries'")
     with Store(db, read_only=True) as ro:  # read-only: scans the events instead

@@ -405,6 +405,50 @@ class AnswerCache:
                 "hits": self.hits, "misses": self.misses, "dropped": self.dropped}
 
 
+class EventCache:
+    """Events serialised to JSON (with their entity lists and objects), by id, least
+    recently used first out, within ``size`` events. A stored event never changes (the
+    store only adds events), so a kept one is never stale and no write drops it: an event
+    page the answer cache does not hold looks up its ids and reads from the store only the
+    events not kept here."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        with self.lock:
+            for i in ids:
+                body = self.data.get(i)
+                if body is None:
+                    self.misses += 1
+                else:
+                    self.hits += 1
+                    self.data.move_to_end(i)
+                    out[i] = body
+        return out
+
+    def put_many(self, items: dict[str, bytes]) -> None:
+        with self.lock:
+            self.data.update(items)
+            for i in items:
+                self.data.move_to_end(i)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+    def stats(self) -> dict[str, int]:
+        return {"size": self.size, "entries": len(self.data), "hits": self.hits,
+                "misses": self.misses}
+
+
+EVENTS_PER_ANSWER = 16
+"""Events the :class:`EventCache` keeps per answer the answer cache keeps (``--cache-size``;
+1024 answers: 16,384 events, about 16 MB)."""
+
+
 class _Readers:
     """The store's readers: at most ``workers`` requests query it at once, each on the
     DuckDB connection of its own thread (opened once, reused), inside one read
@@ -484,6 +528,8 @@ class _State:
     store: Store
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+    events: EventCache | None = None
+    """Serialised events (None: no answer cache, or no orjson)."""
     readers: _Readers | None = None
     flights: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
     """Answers being computed (see ``compute_body`` in :func:`create_app`)."""
@@ -554,6 +600,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     if store is None:
         store = api.open_for_serving(config.db, read_only=config.read_only)
     state = _State(config=config, store=store, cache=AnswerCache(config.cache_size))
+    if config.cache_size > 0 and _orjson is not None and hasattr(_orjson, "Fragment"):
+        state.events = EventCache(config.cache_size * EVENTS_PER_ANSWER)
     state.readers = _Readers(store, config)
     max_page = config.max_page
 
@@ -678,6 +726,19 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         state.cache.put(key, body, tags=tags, generation=generation)
         return body
 
+    def page_events(s: Store, keys: list[tuple[str, Date]]) -> list[Any]:
+        """The events ``keys`` of a page: the kept ones as JSON fragments, the others read
+        from the store (and kept); without an event cache, all read as rows."""
+        if state.events is None:
+            return s.events_by_key(keys)
+        kept = state.events.get_many(k[0] for k in keys)
+        missing = [k for k in keys if k[0] not in kept]
+        if missing:
+            new = {row["id"]: _json_bytes(row) for row in s.events_by_key(missing)}
+            state.events.put_many(new)
+            kept.update(new)
+        return [_orjson.Fragment(kept[k[0]]) for k in keys]
+
     bearer = HTTPBearer(auto_error=False, description="The server's token (--token or "
                         "$DETENTE_TOKEN); needed for writes when one is set.")
 
@@ -763,6 +824,7 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                    "writes": config.writes, "read_only": config.read_only,
                    "max_page": max_page, "max_body": config.max_body,
                    "cache": state.cache.stats(),
+                   "event_cache": state.events.stats() if state.events else None,
                    "readers": state.readers.stats() if state.readers else None})
 
     @app.get("/version", tags=["meta"], summary="Versions of detente, knowledge, model")
@@ -804,14 +866,13 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         after = decode_cursor(cursor) if cursor else None
 
         def page(s: Store) -> dict[str, Any]:
-            rows = api.event_page(s, actor=actor, recipient=recipient, event_type=type,
-                                  mode=mode, context=context, since=since, until=until,
-                                  text=text, obj=object, min_confidence=min_confidence,
-                                  article_id=article, certain_only=certain, after=after,
-                                  limit=limit)
-            nxt = (encode_cursor(rows[-1]["date"], rows[-1]["id"]) if len(rows) == limit
-                   else None)
-            return {"events": rows, "next_cursor": nxt, "limit": limit}
+            keys = s.event_page_keys(actor=actor, recipient=recipient, event_type=type,
+                                     mode=mode, context=context, since=since, until=until,
+                                     text=text, obj=object, min_confidence=min_confidence,
+                                     article_id=article, certain_only=certain, after=after,
+                                     limit=limit)
+            nxt = encode_cursor(keys[-1][1], keys[-1][0]) if len(keys) == limit else None
+            return {"events": page_events(s, keys), "next_cursor": nxt, "limit": limit}
 
         key = ("events", actor and actor.upper(), recipient and recipient.upper(),
                type and type.upper(), mode, context, since, until, text, object,

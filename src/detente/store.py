@@ -170,9 +170,10 @@ CREATE TABLE IF NOT EXISTS rejects (
 );
 """
 
-SUMMARY_VERSION = "2"
+SUMMARY_VERSION = "3"
 """Version of the serving summaries (``meta`` key ``summaries``); a store whose summaries
-are missing or of another version has them rebuilt when opened for writing."""
+are missing or of another version has them rebuilt when opened for writing (2 added
+``sum_dyad_month``, 3 ``sum_event_entities``)."""
 
 _SUMMARY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sum_dyad_day (source VARCHAR, target VARCHAR, day DATE,
@@ -189,6 +190,10 @@ CREATE TABLE IF NOT EXISTS sum_clusters (id VARCHAR PRIMARY KEY, event_type VARC
     cameo VARCHAR, date_lo DATE, date_hi DATE, actor_codes VARCHAR[],
     recipient_codes VARCHAR[], mentions BIGINT, articles BIGINT, sources BIGINT,
     confidence DOUBLE, objects VARCHAR[]);
+CREATE TABLE IF NOT EXISTS sum_event_entities (day DATE, event_id VARCHAR, role VARCHAR,
+    position INTEGER, code VARCHAR, sector VARCHAR, name VARCHAR, text VARCHAR,
+    office VARCHAR, wikidata VARCHAR, cameo VARCHAR, kb_key VARCHAR, start_char INTEGER,
+    end_char INTEGER);
 """
 """Serving summaries, kept by every write in the batch's transaction (see
 :meth:`Store.rebuild_summaries`). Counts are additive: a write appends the counts of the
@@ -207,7 +212,10 @@ instead of scanning every event:
 - ``sum_actor``, ``sum_actor_surface``: per code, the events, actor and recipient roles,
   and the sectors, names and surface texts it was resolved from;
 - ``sum_clusters``: one row per cluster with its report counts (recomputed for the
-  clusters a batch changes).
+  clusters a batch changes);
+- ``sum_event_entities``: the rows of ``event_entities`` with their event's date, in
+  date order, so that an event page finds the entities of its events in the few row
+  groups of its dates instead of scanning the whole entity table.
 """
 
 EVENT_COLUMNS = (
@@ -945,13 +953,23 @@ class Store:
         rows = self._dicts(sql, params)
         return self._attach(rows)
 
-    def _attach(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _attach(self, rows: list[dict[str, Any]], *,
+                days: tuple[date, date] | None = None) -> list[dict[str, Any]]:
+        """Add each event's ``actor``/``recipient`` entity lists and ``objects``; ``days``:
+        the rows' first and last dates, when they are few (see :meth:`events_by_key`)."""
         if not rows:
             return rows
         ids = [r["id"] for r in rows]
-        ents = self._dicts(
-            f"SELECT * FROM event_entities WHERE {_in_list('event_id', ids)} "  # noqa: S608
-            "ORDER BY event_id, role, position", _in_params(ids))
+        if self.summaries and days is not None:
+            # the entities in date order: only the row groups of those days are read
+            ents = self._dicts(
+                "SELECT * EXCLUDE (day) FROM sum_event_entities WHERE day BETWEEN ? AND ? "
+                f"AND {_in_list('event_id', ids)} "  # noqa: S608
+                "ORDER BY event_id, role, position", [days[0], days[1], *_in_params(ids)])
+        else:
+            ents = self._dicts(
+                f"SELECT * FROM event_entities WHERE {_in_list('event_id', ids)} "  # noqa: S608
+                "ORDER BY event_id, role, position", _in_params(ids))
         objs = self._dicts(
             f"SELECT * FROM event_objects WHERE {_in_list('event_id', ids)} "  # noqa: S608
             "ORDER BY event_id, position", _in_params(ids))
@@ -1350,7 +1368,35 @@ class Store:
         case; ``mode``/``context`` one of the event's modes/contexts; ``obj`` an object's
         name or surface text (``S-400``); ``text`` a substring of the evidence sentence;
         ``certain_only`` leaves out negated and hypothetical events (as the dyad series do).
+        Each event comes with its ``actor``/``recipient`` entity lists and ``objects``.
         """
+        return self.events_by_key(self.event_page_keys(
+            actor=actor, recipient=recipient, event_type=event_type, mode=mode,
+            context=context, since=since, until=until, text=text, obj=obj,
+            min_confidence=min_confidence, article_id=article_id, certain_only=certain_only,
+            after=after, limit=limit))
+
+    def event_page_keys(
+        self,
+        *,
+        actor: str | None = None,
+        recipient: str | None = None,
+        event_type: str | None = None,
+        mode: str | None = None,
+        context: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        text: str | None = None,
+        obj: str | None = None,
+        min_confidence: float | None = None,
+        article_id: str | None = None,
+        certain_only: bool = False,
+        after: tuple[date, str] | None = None,
+        limit: int = 50,
+    ) -> list[tuple[str, date]]:
+        """The ``(id, date)`` of the events of :meth:`event_page` (same filters), without
+        their rows: what a caller that keeps events (they never change once stored) needs
+        to tell which to look up with :meth:`events_by_key`."""
         where: list[str] = []
         params: list[Any] = []
         if actor:
@@ -1394,28 +1440,43 @@ class Store:
             where.append("(e.date, e.id) < (?, ?)")
             params += [after[0], after[1]]
         cond = " AND ".join(where) or "true"
-        # ids first (a top-N over two columns lets DuckDB skip row groups by date), then
-        # the rows of that page only, looked up by id
-        sql = (f"SELECT e.id FROM events e WHERE {cond}{{window}} "  # noqa: S608
-               "ORDER BY e.date DESC, e.id DESC LIMIT ?")
         windows: list[date | None] = [None]
         if self.summaries and not article_id and limit > 0:
             upper = min(d for d in (until, after[0] if after else None, date.max) if d)
             windows = self._page_windows(actor=actor, recipient=recipient,
                                          event_type=event_type, upper=upper, since=since,
                                          limit=limit)
-        ids: list[str] = []
+        found: list[tuple[str, date]] = []
         for lo in windows:
-            if lo is None:
-                found = self.con.execute(sql.format(window=""), [*params, limit])
-            else:
-                found = self.con.execute(sql.format(window=" AND e.date >= ?"),
-                                         [*params, lo, limit])
-            ids = [r[0] for r in found.fetchall()]
-            if len(ids) >= limit:
+            # a top-N over two columns lets DuckDB skip row groups by date; a window reads
+            # only the row groups of its days
+            bound, extra = ("", []) if lo is None else (" AND e.date >= ?", [lo])
+            found = [(str(i), d) for i, d in self.con.execute(
+                f"SELECT e.id, e.date FROM events e WHERE {cond}{bound} "  # noqa: S608
+                "ORDER BY e.date DESC, e.id DESC LIMIT ?", [*params, *extra, limit]
+            ).fetchall()]
+            if len(found) >= limit:
                 break
-        if not ids:
+        return found
+
+    _NARROW_DAYS = 31
+    """Events dated within this many days of each other are looked up within their dates
+    (DuckDB reads only the row groups of those days, but reads them whole); events further
+    apart by id alone (a scan of the id column)."""
+
+    def events_by_key(self, keys: Sequence[tuple[str, date]]) -> list[dict[str, Any]]:
+        """The events ``keys`` (``(id, date)`` pairs, as :meth:`event_page_keys` gives
+        them) newest first, each with its entity lists and objects."""
+        if not keys:
             return []
+        ids = [k[0] for k in keys]
+        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
+        if (hi - lo).days <= self._NARROW_DAYS:
+            rows = self._dicts(
+                f"SELECT * FROM events WHERE date BETWEEN ? AND ? AND "  # noqa: S608
+                f"{_in_list('id', ids)} ORDER BY date DESC, id DESC",
+                [lo, hi, *_in_params(ids)])
+            return self._attach(rows, days=(lo, hi))
         return self._attach(self._dicts(
             f"SELECT * FROM events WHERE {_in_list('id', ids)} "  # noqa: S608
             "ORDER BY date DESC, id DESC", _in_params(ids)))
@@ -1781,7 +1842,7 @@ def _tags(ev_rows: Sequence[tuple[Any, ...]], ids: set[Any]) -> set[str]:
 
 
 _SUMMARY_TABLES = ("sum_dyad_day", "sum_dyad_month", "sum_key_day", "sum_actor",
-                   "sum_actor_surface", "sum_clusters")
+                   "sum_actor_surface", "sum_clusters", "sum_event_entities")
 _CERTAIN = "NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, false)"
 
 
@@ -1826,6 +1887,8 @@ def _summary_inserts(ev: str, ent: str) -> list[str]:
         f"FROM {ent} WHERE coalesce(code, '') <> '' GROUP BY code",
         "INSERT INTO sum_actor_surface SELECT code, role, sector, text, name, office, "
         f"count(*) FROM {ent} WHERE coalesce(code, '') <> '' GROUP BY ALL",
+        f"INSERT INTO sum_event_entities SELECT e.date, x.* FROM {ent} x JOIN {ev} e "
+        "ON e.id = x.event_id ORDER BY e.date, x.event_id, x.role, x.position",
     ]
 
 
@@ -1852,6 +1915,8 @@ _SUMMARY_CHECKS = (
     ("sum_actor_surface", "code, role, sector, text, name, office", "sum(mentions)"),
     ("sum_clusters", "id, event_type, cameo, date_lo, date_hi, actor_codes, recipient_codes",
      "sum(mentions), sum(articles), sum(sources), max(confidence)"),
+    ("sum_event_entities", "day, event_id, role, position, code, sector, name, text, office, "
+     "wikidata, cameo, kb_key, start_char, end_char", "count(*)"),
 )
 """Per summary: its key columns and what adds up, for :meth:`Store.summary_problems`."""
 
