@@ -27,7 +27,7 @@ The first 2 x clients answers warm the server up and are not counted. Prints the
 data, machine, load average (at the start and the end: the machine may be shared),
 versions, then per endpoint and per kind the count, errors and latency percentiles (p50,
 p95, p99, max, mean, in ms), the errors by status and code, the throughput, and the
-server's answer-cache hit rate and reader-pool figures (from ``/health``).
+server's answer-cache and event-cache hit rates and reader-pool figures (from ``/health``).
 """
 
 from __future__ import annotations
@@ -280,6 +280,11 @@ def main() -> None:
     print(f"server cache: {cache.get('hits', 0)} hits of {asked} lookups "
           f"({100 * cache.get('hits', 0) / max(1, asked):.0f} %, warm-up included); "
           f"readers: {json.dumps(health.get('readers'))}")
+    events = health.get("event_cache") or {}
+    looked = events.get("hits", 0) + events.get("misses", 0)
+    if looked:
+        print(f"server event cache: {events['hits']} of {looked} events of the pages computed "
+              f"were kept ({100 * events['hits'] / looked:.0f} %), {events['entries']} kept")
     footer()
 
 
