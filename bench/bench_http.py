@@ -5,6 +5,7 @@ Usage::
     python bench/bench_http.py [--events 1000000] [--clients 50] [--requests 3000]
                                [--think 0] [--max-seconds 300] [--cache-size 1024]
                                [--db-workers 0] [--db /tmp/detente-bench-http.duckdb]
+                               [--single N]
 
 Data. ``--events`` synthetic events made inside DuckDB by ``bench_store.build`` (dates over
 2000-2025, 60 ISO-3166 codes with a skew, the 16 PLOVER types; see bench_store.py), then
@@ -22,6 +23,13 @@ are drawn with the data's skew, so frequent actors are asked for more often:
 - ``GET /events?actor=A&limit=50``, ``GET /events?actor=A&recipient=R&limit=50``,
   ``GET /events?type=T&since=Y-01-01&limit=50``, ``GET /events?actor=A&type=T&limit=50``;
 - ``GET /dyads/A/R?by=month``, ``GET /dyads/A/R?by=year&both=true``.
+
+``--single N`` instead runs N requests of the same mix in this process, straight on the
+store calls the server makes for an answer its caches do not hold (``event_page_keys`` and
+``events_by_key``, else an older detente's ``event_page``; ``code_dyad_series``;
+serialised as the server does), and prints the CPU
+milliseconds each kind costs (mean, median, p90): the server's cost per uncached answer,
+less the HTTP stack, and much less sensitive to other work on the machine than latencies.
 
 The first 2 x clients answers warm the server up and are not counted. Prints the command,
 data, machine, load average (at the start and the end: the machine may be shared),
@@ -158,6 +166,48 @@ async def client(i: int, port: int, args: argparse.Namespace, budget: dict[str, 
         writer.close()
 
 
+def single(db: Path, n: int) -> None:
+    """CPU milliseconds of the store calls behind ``n`` uncached answers of the mix."""
+    from datetime import date
+    from urllib.parse import parse_qs, urlsplit
+
+    from detente import api
+    from detente.server import _json_bytes
+
+    rng = random.Random(7)
+    reqs = [next_request(rng) for _ in range(n + 20)]
+    cpu: dict[str, list[float]] = {}
+    with api.open_for_serving(db, read_only=True) as store:
+        for i, (label, path) in enumerate(reqs):
+            url = urlsplit(path)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            t = time.process_time()  # all threads of this process (DuckDB's too)
+            if url.path == "/events":
+                filters: dict[str, Any] = {
+                    "actor": q.get("actor"), "recipient": q.get("recipient"),
+                    "event_type": q.get("type"), "limit": int(q["limit"]),
+                    "since": date.fromisoformat(q["since"]) if "since" in q else None}
+                if hasattr(store, "event_page_keys"):
+                    rows = store.events_by_key(store.event_page_keys(**filters))
+                else:  # an older detente (before/after comparisons)
+                    rows = store.event_page(**filters)
+                _json_bytes({"events": rows})
+            else:
+                _, _, a, r = url.path.split("/")
+                _json_bytes(store.code_dyad_series(a, r, by=q["by"],
+                                                   both_directions="both" in q))
+            if i >= 20:  # the first 20 warm DuckDB's buffers up
+                cpu.setdefault(label, []).append((time.process_time() - t) * 1000)
+    print(f"single: {n} requests of the mix in this process, no cache, CPU ms per answer")
+    print(f"{'endpoint':<24} {'count':>6} {'mean':>8} {'median':>8} {'p90':>8}")
+    for label, xs in sorted(cpu.items()):
+        print(f"{label:<24} {len(xs):>6} {statistics.fmean(xs):>8.1f} "
+              f"{statistics.median(xs):>8.1f} {pct(xs, 90):>8.1f}")
+    everything = [x for xs in cpu.values() for x in xs]
+    print(f"{'all':<24} {len(everything):>6} {statistics.fmean(everything):>8.1f} "
+          f"{statistics.median(everything):>8.1f} {pct(everything, 90):>8.1f}")
+
+
 def pct(xs: list[float], p: float) -> float:
     if not xs:
         return float("nan")
@@ -226,6 +276,8 @@ def main() -> None:
                     help="the server's --db-workers (0: its default, one per core)")
     ap.add_argument("--db", type=Path, default=Path(tempfile.gettempdir())
                     / "detente-bench-http.duckdb")
+    ap.add_argument("--single", type=int, default=0, metavar="N",
+                    help="time N uncached answers in process instead (CPU ms per kind)")
     args = ap.parse_args()
 
     header("HTTP API under concurrent readers (bench/bench_http.py)",
@@ -240,6 +292,10 @@ def main() -> None:
         stored = store.counts()["events"]
     print(f"store: {stored:,} events (bench_store.build drops draws of a type index past "
           f"the table), file {args.db.stat().st_size / 1e9:.2f} GB")
+    if args.single:
+        single(args.db, args.single)
+        footer()
+        return
     port = free_port()
     cmd = [sys.executable, "-c", "from detente.cli import main; main()", "serve", "--db",
            str(args.db), "--port", str(port), "--read-only", "--rate-limit", "0",

@@ -881,7 +881,8 @@ def serve(
     cache_size: Annotated[int, typer.Option(help="Answers (event pages, dyad series, "
                                             "top lists, network, alerts, actors) kept in "
                                             "memory; a write drops only those it "
-                                            "changes; 0: none.")] = 1024,
+                                            "changes; also keeps 16 serialised events "
+                                            "per answer for event pages; 0: none.")] = 1024,
     db_workers: Annotated[int, typer.Option(help="Requests that query the store at the "
                                             "same time; the others queue (0: one per "
                                             "CPU core, at least 2).")] = 0,
