@@ -10,8 +10,10 @@ Measures, on the dated news documents of india-police-events (file order):
 - **knowledge load**, each in a fresh Python process so that nothing is cached in memory:
   ``cold`` (a fresh install's first run: an empty compiled-knowledge cache, the packaged
   snapshot of ``make snapshot`` / the wheel loaded), ``compile`` (cache and snapshot off:
-  read, validate and index every file, as after a change to a knowledge file) and
-  ``warm`` (from the on-disk cache);
+  read, validate and index every file, as after a change to a knowledge file),
+  ``warm`` (from the on-disk cache) and ``user layer`` (a new ``--kb`` directory holding
+  one small file, empty cache: the packaged layer comes from the snapshot and only the
+  user file is read; and the same with the snapshot off);
 - per repeat, on the same parsed articles in one process: the ``nlp`` stage (spaCy parse
   and conversion to records), the ``actors`` stage (mentions, in-document resolution,
   objects, places) and the ``events`` stage (rules-1, which re-resolves people at event
@@ -39,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import load, machine  # noqa: E402
 
-LOAD = ("import time; t = time.perf_counter(); c = time.process_time(); "
-        "import detente.knowledge as K; K.load_knowledge(config=False); "
+LOAD = ("import sys, time; t = time.perf_counter(); c = time.process_time(); "
+        "import detente.knowledge as K; K.load_knowledge(sys.argv[1:], config=False); "
         "print(time.perf_counter() - t, time.process_time() - c)")
 """Timed in a child: import of the knowledge module plus loading (as a CLI call pays);
 prints wall and CPU seconds (CPU time is what a busy shared machine inflates least)."""
@@ -60,7 +62,7 @@ def load_corpus(data: Path, n: int) -> list[dict[str, str]]:
     return out
 
 
-def timed_load(cache: str, repeat: int, *, snapshot: bool = True
+def timed_load(cache: str, repeat: int, *, snapshot: bool = True, kb: str = ""
                ) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of ``repeat`` loads, each in a fresh process; ``cache`` is the
     compiled-knowledge cache directory (``off``: none), ``snapshot`` whether the packaged
@@ -69,8 +71,8 @@ def timed_load(cache: str, repeat: int, *, snapshot: bool = True
                DETENTE_SNAPSHOT="on" if snapshot else "off")
     wall, cpu = [], []
     for _ in range(repeat):
-        res = subprocess.run([sys.executable, "-c", LOAD], env=env, capture_output=True,
-                             text=True, check=True)
+        res = subprocess.run([sys.executable, "-c", LOAD, *([kb] if kb else [])], env=env,
+                             capture_output=True, text=True, check=True)
         w, c = res.stdout.strip().splitlines()[-1].split()
         wall.append(float(w))
         cpu.append(float(c))
@@ -121,10 +123,29 @@ def main() -> None:
         warm_dir = str(Path(tmp) / "cache")
         timed_load(warm_dir, 1, snapshot=False)  # fill the cache
         warm, warm_cpu = timed_load(warm_dir, args.repeat, snapshot=False)
+        user = Path(tmp) / "kb"
+        user.mkdir()
+        (user / "groups.yaml").write_text(
+            "kind: groups\nversion: '1'\nsource: bench\nentries:\n  - {key: zorgs, source: "
+            "bench (fictional), name: Zorg Front, country: FRA, sector: REB}\n",
+            encoding="utf-8")
+        layer: dict[bool, tuple[list[float], list[float]]] = {}
+        for snap in (True, False):
+            w_, c_ = [], []
+            for n in range(args.repeat):
+                w, c = timed_load(str(Path(tmp) / f"layer{snap}{n}"), 1, snapshot=snap,
+                                  kb=str(user))
+                w_ += w
+                c_ += c
+            layer[snap] = (w_, c_)
     for unit, a, b, c in (("wall", cold, comp, warm), ("CPU", cold_cpu, comp_cpu, warm_cpu)):
         print(f"knowledge load, fresh process, {unit} seconds: cold (fresh install, empty "
               f"cache, packaged snapshot) {fmt(a)}; compile (cache and snapshot off) {fmt(b)}; "
               f"warm (cache) {fmt(c)}")
+    for unit, k in (("wall", 0), ("CPU", 1)):
+        print(f"knowledge load with a new --kb directory (one file, empty cache), {unit} "
+              f"seconds: packaged layer from the snapshot {fmt(layer[True][k])}; snapshot off "
+              f"{fmt(layer[False][k])}")
     if args.load_only:
         return
 

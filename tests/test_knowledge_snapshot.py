@@ -120,3 +120,46 @@ def test_an_installed_copy_accepts_the_snapshot_built_for_it(tmp_path: Path) -> 
                           "print(K.read_snapshot() is not None)"],
                          env=env, check=True, cwd=tmp_path, capture_output=True, text=True)
     assert res.stdout.strip() == "True"
+
+
+def _same(a: K.Knowledge, b: K.Knowledge) -> None:
+    assert dataclasses.replace(a, places=None) == dataclasses.replace(b, places=None)
+    for f in dataclasses.fields(b.places):
+        x, y = getattr(a.places, f.name), getattr(b.places, f.name)
+        assert (x.tobytes() == y.tobytes()) if isinstance(x, array) else x == y, f.name
+
+
+@pytest.mark.parametrize("gazetteer", [False, True])
+def test_a_user_layer_compiles_on_the_packaged_layer_of_the_snapshot(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gazetteer: bool) -> None:
+    """With --kb, the packaged files come from the snapshot (not parsed again); the result
+    is what compiling every file gives, user overrides and gazetteer rows included."""
+    monkeypatch.setattr(K, "SNAPSHOT", built)
+    user = tmp_path / "kb"
+    user.mkdir()
+    (user / "g.yaml").write_text(
+        "kind: groups\nversion: '1'\nsource: test\nentries:\n"
+        "  - {key: zorgs, source: test (fictional), name: Zorg Front, country: FRA, "
+        "sector: REB}\n"
+        "  - {key: hamas, source: test (an override), name: Hamas, country: PSE, "
+        "sector: PTY}\n", encoding="utf-8")
+    if gazetteer:
+        (user / "places.csv").write_text(
+            "key,source,name,feature,country,lat,lon\n"
+            "zorgville,test (fictional),Zorgville,city,FRA,45.0,3.0\n", encoding="utf-8")
+        (user / "places.meta.yaml").write_text("kind: gazetteer\nversion: '1'\n"
+                                               "source: test\n", encoding="utf-8")
+    parsed: list[str] = []
+    real = K._read_raw
+    monkeypatch.setattr(K, "_read_raw", lambda p: parsed.append(str(p)) or real(p))
+    layered = K._compile_layered((str(user),))
+    # packaged files are not read again (the gazetteer is, when the user adds rows to it)
+    assert parsed and all(str(user) in p or (gazetteer and "gazetteer" in p) for p in parsed)
+    monkeypatch.setenv(K.SNAPSHOT_ENV, "off")
+    plain = K._compile_layered((str(user),))
+    assert any(str(user) not in p for p in parsed)
+    _same(layered, plain)
+    assert layered.actors.lookup("Zorg Front")
+    assert bool(layered.places.lookup("Zorgville")) is gazetteer
+    hamas = layered.actors.entry(layered.actors.lookup("Hamas")[0].ref)
+    assert hamas is not None and hamas.sector == "PTY"

@@ -222,6 +222,41 @@ def _coerce_csv(value: str, spec: FieldSpec) -> Any:
     return value
 
 
+_PACKAGED_LAYER: dict[tuple[str, str], DataFile] = {}
+"""While user directories are compiled on top of the packaged knowledge: the packaged
+files, validated, from the packaged snapshot (by label and kind), so that a ``--kb`` layer
+does not parse and validate the packaged files again (see :func:`_packaged_layer`)."""
+_PACKAGED_PLACES: list[Any] = []
+"""Likewise the packaged gazetteer (one :class:`~detente.places.Gazetteer`), used while no
+user directory adds gazetteer rows."""
+
+
+@contextmanager
+def _packaged_layer(snap: Knowledge | None) -> Iterator[None]:
+    """The packaged layer taken from a current snapshot ``snap`` (None: nothing) for the
+    duration of a compile."""
+    if snap is None:
+        yield
+        return
+    _PACKAGED_LAYER.update(((f.path, f.kind), f) for f in snap.files if f.kind != "gazetteer")
+    _PACKAGED_PLACES.append((snap.places, [f for f in snap.files if f.kind == "gazetteer"]))
+    try:
+        yield
+    finally:
+        _PACKAGED_LAYER.clear()
+        _PACKAGED_PLACES.clear()
+
+
+def packaged_places(paths: Sequence[Path]) -> tuple[Any, list[DataFile]] | None:
+    """The packaged gazetteer and its files when the gazetteer files to load (``paths``)
+    are exactly the packaged ones and a snapshot provides them; else None."""
+    if not _PACKAGED_PLACES:
+        return None
+    gaz, files = _PACKAGED_PLACES[0]
+    return (gaz, list(files)) if [_label(p) for p in paths] == [f.path for f in files] \
+        else None
+
+
 def read_data_file(path: Path | str, *, kind: str, schema: Schema) -> DataFile:
     """Read and validate one knowledge file against ``schema``.
 
@@ -230,6 +265,10 @@ def read_data_file(path: Path | str, *, kind: str, schema: Schema) -> DataFile:
     """
     path = Path(path)
     label = _label(path)
+    if _PACKAGED_LAYER:  # a packaged file, validated when the (current) snapshot was built
+        done = _PACKAGED_LAYER.get((label, kind))
+        if done is not None:
+            return done
     raw = _read_raw(path)
     for meta in ("kind", "version", "source"):
         if not isinstance(raw.get(meta), str) or not raw[meta].strip():
@@ -673,13 +712,22 @@ def _load_cached(extra_dirs: tuple[str, ...]) -> Knowledge:
             if snap is not None:
                 return snap
         if where is None:
-            return _compile(extra_dirs)
+            return _compile_layered(extra_dirs)
         path = where / f"knowledge-{source_digest(dirs)}.pickle"
         kb = _cache_read(path)
         if kb is None:
-            kb = _compile(extra_dirs)
+            kb = _compile_layered(extra_dirs)
             _cache_write(path, kb)
         return kb
+
+
+def _compile_layered(extra_dirs: tuple[str, ...]) -> Knowledge:
+    """:func:`_compile`, with the packaged layer taken from the packaged snapshot when
+    there are user directories and the snapshot is current: only the user files are read
+    and validated, and everything is indexed together (same result, tested)."""
+    snap = read_snapshot() if extra_dirs and _snapshot_on() else None
+    with _packaged_layer(snap):
+        return _compile(extra_dirs)
 
 
 def _compile(extra_dirs: tuple[str, ...]) -> Knowledge:

@@ -35,7 +35,14 @@ from typing import Any
 
 from .actorkb import fold, norm, norm_many
 from .errors import KnowledgeError
-from .knowledge import DataFile, FieldSpec, find_files, read_data_file, read_meta
+from .knowledge import (
+    DataFile,
+    FieldSpec,
+    find_files,
+    packaged_places,
+    read_data_file,
+    read_meta,
+)
 from .records import Place, PlaceMention, Sentence
 
 FEATURES = frozenset({"city", "admin1", "country"})
@@ -258,7 +265,11 @@ def load_gazetteer(dirs: Sequence[Path]) -> tuple[Gazetteer, list[DataFile]]:
     key replaces the earlier one)."""
     rows: dict[str, tuple[Any, ...]] = {}
     files: list[DataFile] = []
-    for path in find_files(dirs, "gazetteer"):
+    paths = find_files(dirs, "gazetteer")
+    done = packaged_places(paths)
+    if done is not None:  # only the packaged gazetteer, already built (a current snapshot)
+        return done  # type: ignore[no-any-return]
+    for path in paths:
         if path.suffix == ".csv":
             df, recs = _csv_rows(path)
         else:
