@@ -259,6 +259,7 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("LTU", "DM", "2000-06-01", ["stankevicius"]),
         ("ALB", "DM", "2024-10-01", ["vengu"]),  # from 2024-07
         ("MLT", "FM", "2013-01-15", ["zammit-dimech"]),
+        ("KOR", "FM", "2025-10-01", ["cho-hyun"]),
         ("KOR", "FM", "2002-06-01", ["choi-sung-hong"]),
         ("BRA", "DM", "2022-06-01", ["nogueira-paulo"]),
         ("ARG", "DM", "2005-06-01", ["pampuro"]),
