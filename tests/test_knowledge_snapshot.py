@@ -87,15 +87,21 @@ def test_snapshot_off_or_stale_compiles_and_caches(
     assert len(list(stale.glob("knowledge-*.pickle"))) == 1  # compiled, not the snapshot
 
 
-def test_user_directories_are_never_served_from_the_snapshot(
-        built: Path, fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(K, "SNAPSHOT", built)
+def _user_groups(tmp_path: Path, more: str = "") -> Path:
+    """A user --kb directory with one groups file: a fictional group, then ``more`` rows."""
     user = tmp_path / "kb"
     user.mkdir()
     (user / "g.yaml").write_text(
         "kind: groups\nversion: '1'\nsource: test\nentries:\n"
         "  - {key: zorgs, source: test (fictional), name: Zorg Front, country: FRA, "
-        "sector: REB}\n", encoding="utf-8")
+        "sector: REB}\n" + more, encoding="utf-8")
+    return user
+
+
+def test_user_directories_are_never_served_from_the_snapshot(
+        built: Path, fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(K, "SNAPSHOT", built)
+    user = _user_groups(tmp_path)
     kb = K.load_knowledge([user], config=False)
     assert kb.actors.lookup("Zorg Front") and kb.dirs
 
@@ -135,14 +141,8 @@ def test_a_user_layer_compiles_on_the_packaged_layer_of_the_snapshot(
     """With --kb, the packaged files come from the snapshot (not parsed again); the result
     is what compiling every file gives, user overrides and gazetteer rows included."""
     monkeypatch.setattr(K, "SNAPSHOT", built)
-    user = tmp_path / "kb"
-    user.mkdir()
-    (user / "g.yaml").write_text(
-        "kind: groups\nversion: '1'\nsource: test\nentries:\n"
-        "  - {key: zorgs, source: test (fictional), name: Zorg Front, country: FRA, "
-        "sector: REB}\n"
-        "  - {key: hamas, source: test (an override), name: Hamas, country: PSE, "
-        "sector: PTY}\n", encoding="utf-8")
+    user = _user_groups(tmp_path, "  - {key: hamas, source: test (an override), name: Hamas, "
+                               "country: PSE, sector: PTY}\n")
     if gazetteer:
         (user / "places.csv").write_text(
             "key,source,name,feature,country,lat,lon\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -106,10 +107,15 @@ def test_people_names_are_unambiguous(kb: ActorKB) -> None:
         assert len(alone) <= 1, (surname, alone)
 
 
+def _holders(kb: ActorKB, when: date, match: Callable[[Term], bool]) -> list[str]:
+    """Keys of the people with a term that ``match`` accepts, certain on ``when``."""
+    return sorted(p.key for p in kb.people.values() for t in p.terms
+                  if match(t) and t.active(when))
+
+
 def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
     roles = {role, "HSG"} if role in ("HOS", "HOG") else {role}
-    return sorted(p.key for p in kb.people.values() for t in p.terms
-                  if t.code == code and t.role in roles and t.active(when) and not t.acting)
+    return _holders(kb, when, lambda t: t.code == code and t.role in roles and not t.acting)
 
 
 @pytest.mark.parametrize(
@@ -187,6 +193,13 @@ def _who(kb: ActorKB, code: str, role: str, when: date) -> list[str]:
         ("Yvette Cooper", "2026-01-20", "GBR", "GOV", "Foreign Secretary"),
         ("Shinjiro Koizumi", "2026-02-13", "JPN", "GOV", "Defence Minister"),
         ("Shinjiro Koizumi", "2026-03-01", "JPN", "", "Defence Minister"),  # after 'checked'
+        # Austria's presidency vacant 2016-07-08 to 2017-01-26: the presidium acted jointly
+        ("Norbert Hofer", "2016-10-01", "AUT", "GOV",
+         "Acting head of state (National Council presidium)"),
+        ("Doris Bures", "2016-06-01", "AUT", "LEG", ""),
+        ("Karlheinz Kopf", "2017-03-01", "AUT", "ELI",
+         "Acting head of state (National Council presidium)"),
+        ("Artis Pabriks", "2022-06-01", "LVA", "GOV", "Defence Minister"),
     ],
 )
 def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector: str,
@@ -271,6 +284,9 @@ def test_people_spot_checks(kb: ActorKB, name: str, when: str, code: str, sector
         ("HRV", "FM", "2000-01-15", ["granic"]),
         ("HRV", "DM", "2000-01-15", ["miljavac"]),
         ("NOR", "DM", "2000-01-15", ["lower-eldbjorg"]),
+        ("AUT", "HOS", "2016-10-01", []),  # vacant: the acting presidium is apart
+        ("LVA", "DM", "2022-12-13", ["pabriks"]),
+        ("LVA", "DM", "2022-12-14", ["murniece"]),
     ],
 )
 def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
@@ -295,9 +311,16 @@ def test_people_office_holder_at(kb: ActorKB, code: str, role: str, when: str,
 )
 def test_people_organisation_heads_at(kb: ActorKB, org: str, when: str,
                                       keys: list[str]) -> None:
-    day = date.fromisoformat(when)
-    assert sorted(p.key for p in kb.people.values() for t in p.terms
-                  if t.org == org and t.role == "IOH" and t.active(day)) == keys
+    assert _holders(kb, date.fromisoformat(when),
+                    lambda t: t.org == org and t.role == "IOH") == keys
+
+
+def test_people_austrian_presidium_acted_jointly_during_the_vacancy(kb: ActorKB) -> None:
+    acting = _holders(kb, date(2016, 10, 1),
+                      lambda t: t.code == "AUT" and t.role == "HOS" and t.acting)
+    assert acting == ["bures", "hofer-norbert", "kopf-karlheinz"]
+    assert _holders(kb, date(2017, 1, 26), lambda t: t.code == "AUT" and t.role == "HOS") \
+        == ["van-der-bellen"]
 
 
 def test_people_surname_prefers_the_holder_in_office(kb: ActorKB) -> None:
