@@ -174,6 +174,11 @@ def single(db: Path, n: int) -> None:
     from detente import api
     from detente.server import _json_bytes
 
+    try:
+        from detente.store import EventFilter
+    except ImportError:  # an older detente
+        EventFilter = None  # type: ignore[assignment,misc]  # noqa: N806
+
     rng = random.Random(7)
     reqs = [next_request(rng) for _ in range(n + 20)]
     cpu: dict[str, list[float]] = {}
@@ -185,12 +190,16 @@ def single(db: Path, n: int) -> None:
             if url.path == "/events":
                 filters: dict[str, Any] = {
                     "actor": q.get("actor"), "recipient": q.get("recipient"),
-                    "event_type": q.get("type"), "limit": int(q["limit"]),
+                    "event_type": q.get("type"),
                     "since": date.fromisoformat(q["since"]) if "since" in q else None}
-                if hasattr(store, "event_page_keys"):
-                    rows = store.events_by_key(store.event_page_keys(**filters))
-                else:  # an older detente (before/after comparisons)
-                    rows = store.event_page(**filters)
+                limit = int(q["limit"])
+                if EventFilter is not None:
+                    rows = store.events_by_key(store.event_page_keys(EventFilter(**filters),
+                                                                     limit=limit))
+                elif hasattr(store, "event_page_keys"):  # an older detente (comparisons)
+                    rows = store.events_by_key(store.event_page_keys(**filters, limit=limit))
+                else:
+                    rows = store.event_page(**filters, limit=limit)
                 _json_bytes({"events": rows})
             else:
                 _, _, a, r = url.path.split("/")

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import coded, has_model, make_article, make_event
 from detente.server import AnswerCache, ServerConfig, create_app, page_tag
-from detente.store import Store
+from detente.store import EventFilter, Store
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -103,9 +103,9 @@ def test_server_cache_drops_only_what_a_write_touches() -> None:
     ({}, "*"), ({"actor": "usa"}, "a:USA"), ({"recipient": "TUR"}, "r:TUR"),
     ({"event_type": "assault"}, "t:ASSAULT"), ({"actor": "USA", "recipient": "tur",
                                                 "event_type": "REQUEST"}, "d:USA>TUR"),
-    ({"actor": "USA", "article": "a1"}, "*")])
+    ({"actor": "USA", "article_id": "a1"}, "*")])
 def test_server_page_tag(filters: dict[str, str], tag: str) -> None:
-    assert page_tag(**filters) == tag
+    assert page_tag(EventFilter(**filters)) == tag
 
 
 def test_store_write_reports_what_it_touched(store: Store) -> None:

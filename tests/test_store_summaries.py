@@ -14,7 +14,7 @@ import pytest
 from conftest import coded, make_article, make_event
 from detente.dedup import DedupConfig, EventClusterer, dedup_rows
 from detente.records import Entity, Factuality
-from detente.store import DedupBatch, Store
+from detente.store import DedupBatch, EventFilter, Store
 
 CODES = ("USA", "TUR", "RUS", "CHN", "")
 TYPES = (("REQUEST", 3, -5.0), ("AGREE", 1, 4.0), ("ASSAULT", 4, None), ("AID", 2, 7.0))
@@ -145,7 +145,8 @@ def test_store_summary_clusters_and_pages(tmp_path: Path) -> None:
                 after = None
                 for _ in range(4):  # follow the cursor
                     fast, slow = both_ways(store, lambda f=filters, a=after, n=limit:
-                                           store.event_page(after=a, limit=n, **f))
+                                           store.event_page(EventFilter(**f), after=a,
+                                                            limit=n))
                     assert [r["id"] for r in fast] == [r["id"] for r in slow], filters
                     assert fast == slow
                     if len(slow) < limit:

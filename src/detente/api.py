@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .distributed import ParquetSummary
     from .knowledge import Knowledge
     from .petrarch import ImportSummary
-    from .store import Store
+    from .store import EventFilter, Store
 
 DEFAULT_CODER = "rules-1"
 
@@ -630,10 +630,11 @@ def open_for_serving(path: Path | str | None = None, *, read_only: bool = False)
     return store
 
 
-def event_page(store: Store, *, after: tuple[Date, str] | None = None, limit: int = 50,
-               **filters: object) -> builtins.list[dict[str, Any]]:
+def event_page(store: Store, f: EventFilter | None = None, *,
+               after: tuple[Date, str] | None = None,
+               limit: int = 50) -> builtins.list[dict[str, Any]]:
     """One page of events, newest first (see :meth:`detente.store.Store.event_page`)."""
-    return store.event_page(after=after, limit=limit, **filters)  # type: ignore[arg-type]
+    return store.event_page(f, after=after, limit=limit)
 
 
 def event_detail(store: Store, event_id: str) -> dict[str, object]:

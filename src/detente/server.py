@@ -65,7 +65,7 @@ from .errors import (
     WebExtraMissing,
     WritesDisabled,
 )
-from .store import Store, to_json
+from .store import EventFilter, Store, to_json
 
 try:  # pragma: no cover - depends on the environment
     import orjson as _orjson
@@ -542,20 +542,19 @@ class _State:
         return self.readers()
 
 
-def page_tag(*, actor: str | None = None, recipient: str | None = None,
-             event_type: str | None = None, article: str | None = None) -> str:
+def page_tag(f: EventFilter) -> str:
     """The one tag an event page depends on: a new event on that page matches every
     filter, so it carries the tag of the most selective one."""
-    if article:
+    if f.article_id:
         return ALL
-    if actor and recipient:
-        return f"d:{actor.upper()}>{recipient.upper()}"
-    if actor:
-        return f"a:{actor.upper()}"
-    if recipient:
-        return f"r:{recipient.upper()}"
-    if event_type:
-        return f"t:{event_type.upper()}"
+    if f.actor and f.recipient:
+        return f"d:{f.actor}>{f.recipient}"
+    if f.actor:
+        return f"a:{f.actor}"
+    if f.recipient:
+        return f"r:{f.recipient}"
+    if f.event_type:
+        return f"t:{f.event_type}"
     return ALL
 
 
@@ -865,20 +864,17 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         """Events newest first (date, then id). Follow `next_cursor` for the next page."""
         after = decode_cursor(cursor) if cursor else None
 
+        f = EventFilter(actor=actor, recipient=recipient, event_type=type, mode=mode,
+                        context=context, since=since, until=until, text=text, obj=object,
+                        min_confidence=min_confidence, article_id=article,
+                        certain_only=certain)
+
         def page(s: Store) -> dict[str, Any]:
-            keys = s.event_page_keys(actor=actor, recipient=recipient, event_type=type,
-                                     mode=mode, context=context, since=since, until=until,
-                                     text=text, obj=object, min_confidence=min_confidence,
-                                     article_id=article, certain_only=certain, after=after,
-                                     limit=limit)
+            keys = s.event_page_keys(f, after=after, limit=limit)
             nxt = encode_cursor(keys[-1][1], keys[-1][0]) if len(keys) == limit else None
             return {"events": page_events(s, keys), "next_cursor": nxt, "limit": limit}
 
-        key = ("events", actor and actor.upper(), recipient and recipient.upper(),
-               type and type.upper(), mode, context, since, until, text, object,
-               min_confidence, article, certain, limit, after)
-        return await cached(key, page, (page_tag(actor=actor, recipient=recipient, event_type=type,
-                                           article=article),))
+        return await cached(("events", f, limit, after), page, (page_tag(f),))
 
     @app.get("/events/{event_id}", tags=["events"], summary="One event with its evidence")
     def event(event_id: Id) -> Response:

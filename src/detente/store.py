@@ -390,6 +390,37 @@ def writer_lock(path: Path | str | None = None) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """The filters of an event page (:meth:`Store.event_page`); hashable, so it can key
+    a cache. ``actor``/``recipient`` match an entity code (``USA``, ``NATO``) exactly,
+    ignoring case; ``event_type`` a PLOVER type, ignoring case; ``mode``/``context`` one
+    of the event's modes/contexts; ``since``/``until`` the event date (inclusive);
+    ``text`` a substring of the evidence sentence (any case); ``obj`` an object's name or
+    surface text (``S-400``, any case); ``min_confidence`` the least confidence;
+    ``article_id`` the article; ``certain_only`` leaves out negated and hypothetical
+    events (as the dyad series do). Codes and types are kept upper-cased."""
+
+    actor: str | None = None
+    recipient: str | None = None
+    event_type: str | None = None
+    mode: str | None = None
+    context: str | None = None
+    since: date | None = None
+    until: date | None = None
+    text: str | None = None
+    obj: str | None = None
+    min_confidence: float | None = None
+    article_id: str | None = None
+    certain_only: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("actor", "recipient", "event_type"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, value.upper())
+
+
 class Store:
     """A detente DuckDB store. Use as a context manager or call :meth:`close`.
 
@@ -1343,97 +1374,61 @@ class Store:
                                "(SELECT count(*) FROM events)").fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
-    def event_page(
-        self,
-        *,
-        actor: str | None = None,
-        recipient: str | None = None,
-        event_type: str | None = None,
-        mode: str | None = None,
-        context: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        text: str | None = None,
-        obj: str | None = None,
-        min_confidence: float | None = None,
-        article_id: str | None = None,
-        certain_only: bool = False,
-        after: tuple[date, str] | None = None,
-        limit: int = 50,
-    ) -> list[dict[str, Any]]:
-        """One page of events, newest first (``date DESC, id DESC``), for keyset
-        pagination: ``after`` is the ``(date, id)`` of the last event of the previous page.
+    def event_page(self, f: EventFilter | None = None, *,
+                   after: tuple[date, str] | None = None,
+                   limit: int = 50) -> list[dict[str, Any]]:
+        """One page of the events matching ``f`` (all events when ``None``), newest first
+        (``date DESC, id DESC``), for keyset pagination: ``after`` is the ``(date, id)``
+        of the last event of the previous page. Each event comes with its
+        ``actor``/``recipient`` entity lists and ``objects``."""
+        return self.events_by_key(self.event_page_keys(f, after=after, limit=limit))
 
-        ``actor``/``recipient`` match an entity code (``USA``, ``NATO``) exactly, ignoring
-        case; ``mode``/``context`` one of the event's modes/contexts; ``obj`` an object's
-        name or surface text (``S-400``); ``text`` a substring of the evidence sentence;
-        ``certain_only`` leaves out negated and hypothetical events (as the dyad series do).
-        Each event comes with its ``actor``/``recipient`` entity lists and ``objects``.
-        """
-        return self.events_by_key(self.event_page_keys(
-            actor=actor, recipient=recipient, event_type=event_type, mode=mode,
-            context=context, since=since, until=until, text=text, obj=obj,
-            min_confidence=min_confidence, article_id=article_id, certain_only=certain_only,
-            after=after, limit=limit))
-
-    def event_page_keys(
-        self,
-        *,
-        actor: str | None = None,
-        recipient: str | None = None,
-        event_type: str | None = None,
-        mode: str | None = None,
-        context: str | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        text: str | None = None,
-        obj: str | None = None,
-        min_confidence: float | None = None,
-        article_id: str | None = None,
-        certain_only: bool = False,
-        after: tuple[date, str] | None = None,
-        limit: int = 50,
-    ) -> list[tuple[str, date]]:
-        """The ``(id, date)`` of the events of :meth:`event_page` (same filters), without
+    def event_page_keys(self, f: EventFilter | None = None, *,
+                        after: tuple[date, str] | None = None,
+                        limit: int = 50) -> list[tuple[str, date]]:
+        """The ``(id, date)`` of the events of :meth:`event_page` (same arguments), without
         their rows: what a caller that keeps events (they never change once stored) needs
         to tell which to look up with :meth:`events_by_key`."""
+        f = f or EventFilter()
+        actor, recipient, event_type = f.actor, f.recipient, f.event_type
+        since, until = f.since, f.until
         where: list[str] = []
         params: list[Any] = []
         if actor:
             where.append("list_contains(e.actor_codes, ?)")
-            params.append(actor.upper())
+            params.append(actor)
         if recipient:
             where.append("list_contains(e.recipient_codes, ?)")
-            params.append(recipient.upper())
+            params.append(recipient)
         if event_type:
             where.append("e.event_type = ?")
-            params.append(event_type.upper())
-        if mode:
+            params.append(event_type)
+        if f.mode:
             where.append("list_contains(e.mode, ?)")
-            params.append(mode)
-        if context:
+            params.append(f.mode)
+        if f.context:
             where.append("list_contains(e.context, ?)")
-            params.append(context)
+            params.append(f.context)
         if since:
             where.append("e.date >= ?")
             params.append(since)
         if until:
             where.append("e.date <= ?")
             params.append(until)
-        if text:
+        if f.text:
             where.append("contains(lower(e.sentence), lower(?))")
-            params.append(text)
-        if obj:
+            params.append(f.text)
+        if f.obj:
             where.append("e.id IN (SELECT event_id FROM event_objects "
                          "WHERE lower(name) = lower(?) OR lower(text) = lower(?))")
-            params += [obj, obj]
-        if min_confidence is not None:
+            params += [f.obj, f.obj]
+        if f.min_confidence is not None:
             where.append("e.confidence >= ?")
-            params.append(min_confidence)
-        if article_id:
+            params.append(f.min_confidence)
+        if f.article_id:
             where.append("e.article_id = ?")
-            params.append(article_id)
-        if certain_only:
+            params.append(f.article_id)
+        if f.certain_only:
             where.append("NOT coalesce(e.negated, false) AND NOT coalesce(e.hypothetical, "
                          "false)")
         if after is not None:
@@ -1441,7 +1436,7 @@ class Store:
             params += [after[0], after[1]]
         cond = " AND ".join(where) or "true"
         windows: list[date | None] = [None]
-        if self.summaries and not article_id and limit > 0:
+        if self.summaries and not f.article_id and limit > 0:
             upper = min(d for d in (until, after[0] if after else None, date.max) if d)
             windows = self._page_windows(actor=actor, recipient=recipient,
                                          event_type=event_type, upper=upper, since=since,
