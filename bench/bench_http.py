@@ -5,7 +5,7 @@ Usage::
     python bench/bench_http.py [--events 1000000] [--clients 50] [--requests 3000]
                                [--think 0] [--max-seconds 300] [--cache-size 1024]
                                [--db-workers 0] [--db /tmp/detente-bench-http.duckdb]
-                               [--single N]
+                               [--memory-events 100000] [--single N]
 
 Data. ``--events`` synthetic events made inside DuckDB by ``bench_store.build`` (dates over
 2000-2025, 60 ISO-3166 codes with a skew, the 16 PLOVER types; see bench_store.py), then
@@ -24,12 +24,17 @@ are drawn with the data's skew, so frequent actors are asked for more often:
   ``GET /events?type=T&since=Y-01-01&limit=50``, ``GET /events?actor=A&type=T&limit=50``;
 - ``GET /dyads/A/R?by=month``, ``GET /dyads/A/R?by=year&both=true``.
 
-``--single N`` instead runs N requests of the same mix in this process, straight on the
-store calls the server makes for an answer its caches do not hold (``event_page_keys`` and
-``events_by_key``, else an older detente's ``event_page``; ``code_dyad_series``;
-serialised as the server does), and prints the CPU
-milliseconds each kind costs (mean, median, p90): the server's cost per uncached answer,
-less the HTTP stack, and much less sensitive to other work on the machine than latencies.
+The server builds its in-memory index (``--memory-events``: the newest events it keeps
+serialised) before the load starts: the script waits until ``/health`` says it is ready.
+
+``--single N`` instead runs N requests of the same mix in this process and prints the CPU
+milliseconds each kind costs (mean, median, p90) on two paths: the store calls the server
+makes for an answer its caches do not hold when it has no in-memory index
+(``event_page_keys`` and ``events_by_key``, else an older detente's ``event_page``;
+``code_dyad_series``; serialised as the server does), then the in-memory index with the
+newest ``--memory-events`` events kept (events not kept read from the store), with the
+index's build time and memory: the server's cost per uncached answer, less the HTTP
+stack, and much less sensitive to other work on the machine than latencies.
 
 The first 2 x clients answers warm the server up and are not counted. Prints the command,
 data, machine, load average (at the start and the end: the machine may be shared),
@@ -166,8 +171,12 @@ async def client(i: int, port: int, args: argparse.Namespace, budget: dict[str, 
         writer.close()
 
 
-def single(db: Path, n: int) -> None:
-    """CPU milliseconds of the store calls behind ``n`` uncached answers of the mix."""
+def single(db: Path, n: int, memory_events: int) -> None:
+    """CPU milliseconds of ``n`` uncached answers of the mix in this process: from the
+    store (the calls the server makes without its in-memory index) and, where this
+    detente has one, from the in-memory index with the newest ``memory_events`` events
+    kept serialised (the server's default path; events not kept are read from the
+    store and kept, as the server does)."""
     from datetime import date
     from urllib.parse import parse_qs, urlsplit
 
@@ -175,46 +184,116 @@ def single(db: Path, n: int) -> None:
     from detente.server import _json_bytes
 
     try:
+        from detente.server import EventCache, _read_newest
+        from detente.serving import ServingIndex
         from detente.store import EventFilter
-    except ImportError:  # an older detente
-        EventFilter = None  # type: ignore[assignment,misc]  # noqa: N806
+    except ImportError:  # an older detente: the store only
+        EventFilter = ServingIndex = None  # type: ignore[assignment,misc]  # noqa: N806
 
     rng = random.Random(7)
     reqs = [next_request(rng) for _ in range(n + 20)]
-    cpu: dict[str, list[float]] = {}
     with api.open_for_serving(db, read_only=True) as store:
-        for i, (label, path) in enumerate(reqs):
+        def parsed(path: str) -> tuple[str, dict[str, str]]:
             url = urlsplit(path)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
-            t = time.process_time()  # all threads of this process (DuckDB's too)
-            if url.path == "/events":
-                filters: dict[str, Any] = {
-                    "actor": q.get("actor"), "recipient": q.get("recipient"),
+            return url.path, {k: v[0] for k, v in parse_qs(url.query).items()}
+
+        def filters(q: dict[str, str]) -> dict[str, Any]:
+            return {"actor": q.get("actor"), "recipient": q.get("recipient"),
                     "event_type": q.get("type"),
                     "since": date.fromisoformat(q["since"]) if "since" in q else None}
-                limit = int(q["limit"])
+
+        def from_store(path: str) -> None:
+            route, q = parsed(path)
+            if route == "/events":
+                f, limit = filters(q), int(q["limit"])
                 if EventFilter is not None:
-                    rows = store.events_by_key(store.event_page_keys(EventFilter(**filters),
+                    rows = store.events_by_key(store.event_page_keys(EventFilter(**f),
                                                                      limit=limit))
                 elif hasattr(store, "event_page_keys"):  # an older detente (comparisons)
-                    rows = store.events_by_key(store.event_page_keys(**filters, limit=limit))
+                    rows = store.events_by_key(store.event_page_keys(**f, limit=limit))
                 else:
-                    rows = store.event_page(**filters, limit=limit)
+                    rows = store.event_page(**f, limit=limit)
                 _json_bytes({"events": rows})
             else:
-                _, _, a, r = url.path.split("/")
+                _, _, a, r = route.split("/")
                 _json_bytes(store.code_dyad_series(a, r, by=q["by"],
                                                    both_directions="both" in q))
-            if i >= 20:  # the first 20 warm DuckDB's buffers up
-                cpu.setdefault(label, []).append((time.process_time() - t) * 1000)
-    print(f"single: {n} requests of the mix in this process, no cache, CPU ms per answer")
+
+        table_of("store", time_mix(reqs, from_store))
+        if ServingIndex is None:
+            return
+        rss0 = rss()
+        w, c = time.perf_counter(), time.process_time()
+        index = ServingIndex(store)
+        print(f"\nin-memory index: built in {time.perf_counter() - w:.1f} s "
+              f"({time.process_time() - c:.1f} s CPU), {index.stats()['bytes'] / 1e6:.0f} MB "
+              f"of arrays, process RSS +{(rss() - rss0) / 1e6:.0f} MB")
+        rss0 = rss()
+        w, c = time.perf_counter(), time.process_time()
+        kept = EventCache(memory_events + 1024 * 16)
+        read = _read_newest(store, kept, memory_events) if memory_events else 0
+        print(f"newest events kept: {read:,} read in {time.perf_counter() - w:.1f} s "
+              f"({time.process_time() - c:.1f} s CPU), process RSS +{(rss() - rss0) / 1e6:.0f} "
+              "MB")
+        from orjson import Fragment
+
+        def from_memory(path: str) -> None:
+            route, q = parsed(path)
+            if route == "/events":
+                f, limit = EventFilter(**filters(q)), int(q["limit"])
+                keys = index.page_keys(f, limit=limit)
+                if keys is None:
+                    keys = store.event_page_keys(f, limit=limit)
+                got = kept.get_many(k[0] for k in keys)
+                missing = [k for k in keys if k[0] not in got]
+                if missing:
+                    new = {r["id"]: _json_bytes(r) for r in store.events_by_key(missing)}
+                    kept.put_many(new)
+                    got.update(new)
+                _json_bytes({"events": [Fragment(got[k[0]]) for k in keys]})
+            else:
+                _, _, a, r = route.split("/")
+                series = index.dyad_series(a, r, by=q["by"], both_directions="both" in q)
+                assert series is not None
+                _json_bytes(series)
+
+        table_of("memory", time_mix(reqs, from_memory))
+        looked = kept.hits + kept.misses
+        print(f"events of the pages found kept: {kept.hits} of {looked} "
+              f"({100 * kept.hits / max(1, looked):.0f} %)")
+
+
+def rss() -> int:
+    """Resident bytes of this process (Linux), else 0."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def time_mix(reqs: list[tuple[str, str]], answer: Any) -> dict[str, list[float]]:
+    """CPU ms per request label of ``answer(path)`` (the first 20 warm up, not counted)."""
+    cpu: dict[str, list[float]] = {}
+    for i, (label, path) in enumerate(reqs):
+        t = time.process_time()  # all threads of this process (DuckDB's too)
+        answer(path)
+        if i >= 20:
+            cpu.setdefault(label, []).append((time.process_time() - t) * 1000)
+    return cpu
+
+
+def table_of(name: str, cpu: dict[str, list[float]]) -> None:
+    n = sum(len(xs) for xs in cpu.values())
+    print(f"\nsingle ({name}): {n} requests of the mix in this process, no answer cache, "
+          "CPU ms per answer")
     print(f"{'endpoint':<24} {'count':>6} {'mean':>8} {'median':>8} {'p90':>8}")
     for label, xs in sorted(cpu.items()):
-        print(f"{label:<24} {len(xs):>6} {statistics.fmean(xs):>8.1f} "
-              f"{statistics.median(xs):>8.1f} {pct(xs, 90):>8.1f}")
+        print(f"{label:<24} {len(xs):>6} {statistics.fmean(xs):>8.2f} "
+              f"{statistics.median(xs):>8.2f} {pct(xs, 90):>8.2f}")
     everything = [x for xs in cpu.values() for x in xs]
-    print(f"{'all':<24} {len(everything):>6} {statistics.fmean(everything):>8.1f} "
-          f"{statistics.median(everything):>8.1f} {pct(everything, 90):>8.1f}")
+    print(f"{'all':<24} {len(everything):>6} {statistics.fmean(everything):>8.2f} "
+          f"{statistics.median(everything):>8.2f} {pct(everything, 90):>8.2f}")
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -236,6 +315,19 @@ async def run_load(port: int, args: argparse.Namespace) -> tuple[list[Result], f
     await asyncio.gather(*(client(100 + i, port, args, budget, results, deadline)
                            for i in range(args.clients)))
     return results, time.perf_counter() - t
+
+
+async def wait_for_index(port: int, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Wait (up to 10 minutes) until the server's in-memory index is built, as /health
+    tells; its figures."""
+    for _ in range(1200):
+        index = (await get_json(port, "/health")).get("index") or {}
+        if index.get("state") not in ("building", "reading events"):
+            return dict(index)
+        if server.poll() is not None:
+            raise SystemExit("the server stopped")
+        await asyncio.sleep(0.5)
+    raise SystemExit("the server's in-memory index was not ready within 10 minutes")
 
 
 async def get_json(port: int, path: str) -> dict[str, Any]:
@@ -285,6 +377,8 @@ def main() -> None:
                     help="the server's --db-workers (0: its default, one per core)")
     ap.add_argument("--db", type=Path, default=Path(tempfile.gettempdir())
                     / "detente-bench-http.duckdb")
+    ap.add_argument("--memory-events", type=int, default=100_000,
+                    help="the server's --memory-events (newest events kept serialised)")
     ap.add_argument("--single", type=int, default=0, metavar="N",
                     help="time N uncached answers in process instead (CPU ms per kind)")
     args = ap.parse_args()
@@ -302,7 +396,7 @@ def main() -> None:
     print(f"store: {stored:,} events (bench_store.build drops draws of a type index past "
           f"the table), file {args.db.stat().st_size / 1e9:.2f} GB")
     if args.single:
-        single(args.db, args.single)
+        single(args.db, args.single, args.memory_events)
         footer()
         return
     port = free_port()
@@ -311,6 +405,7 @@ def main() -> None:
            "--log-level", "warning", "--cache-size", str(args.cache_size)]
     if args.db_workers:
         cmd += ["--db-workers", str(args.db_workers)]
+    cmd += ["--memory-events", str(args.memory_events)]
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(600):
@@ -322,6 +417,7 @@ def main() -> None:
                     log = server.stderr.read().decode() if server.stderr else ""
                     raise SystemExit(log) from None
                 time.sleep(0.1)
+        ready = asyncio.run(wait_for_index(port, server))
         load_start = os.getloadavg()[0]
         cpu0 = cpu_seconds(server.pid), cpu_seconds()
         results, secs = asyncio.run(run_load(port, args))
@@ -340,6 +436,8 @@ def main() -> None:
     table(results)
     codes = Counter(f"{r[2]} {r[3]}" for r in results if r[2] != 200)
     print(f"\nerrors by code: {json.dumps(dict(codes.most_common())) if codes else 'none'}")
+    print(f"server in-memory index at the start: {json.dumps(ready)}; at the end: "
+          f"{json.dumps(health.get('index'))}")
     cache = health.get("cache", {})
     asked = cache.get("hits", 0) + cache.get("misses", 0)
     print(f"server cache: {cache.get('hits', 0)} hits of {asked} lookups "

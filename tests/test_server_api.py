@@ -263,7 +263,7 @@ def test_server_query_timeout_answers_504(store: Store, monkeypatch: Any) -> Non
                                 "WHERE i % 7 = 3").fetchall()
 
     monkeypatch.setattr(Store, "code_dyad_series", slow)
-    tc = client(store, query_timeout=0.05)
+    tc = client(store, query_timeout=0.05, memory_index=False)  # the store answers
     assert_error(tc.get("/dyads/USA/TUR"), 504, "E703")
 
 
@@ -383,8 +383,8 @@ def test_server_aggregates_come_from_the_cache(store: Store) -> None:
 def test_server_event_pages_from_the_event_cache(store: Store) -> None:
     # an event page that is not kept whole is made of kept events and events read
     # from the store; byte for byte the page the server makes without any cache
-    plain = client(store, cache_size=0)
-    kept = client(store, cache_size=2)
+    plain = client(store, cache_size=0, memory_index=False, memory_events=0)
+    kept = client(store, cache_size=2, memory_events=0)
     queries = ["/events?limit=2", "/events?actor=USA&limit=3", "/events?limit=5",
                "/events?type=ASSAULT", "/events?actor=USA&recipient=TUR&limit=50",
                "/events?limit=4&certain=true", "/events?actor=RUS&limit=1"]

@@ -32,6 +32,9 @@ def store(tmp_path: Path) -> Any:
 
 
 def app_and_client(store: Store, **kw: Any) -> tuple[Any, TestClient]:
+    """An app whose answers are computed by the store (no in-memory index), unless
+    ``memory_index`` says otherwise: what these tests are about."""
+    kw.setdefault("memory_index", False)
     app = create_app(ServerConfig(db=store.path, rate_limit=0, **kw), store=store)
     return app, TestClient(app, base_url=BASE, raise_server_exceptions=False)
 
@@ -123,17 +126,15 @@ def test_store_write_reports_what_it_touched(store: Store) -> None:
 def test_server_write_keeps_untouched_answers(store: Store) -> None:
     """Through the app: answers about other dyads and actors stay cached across a write
     (the write made as the ingest endpoints make it, without the model)."""
-    app, tc = app_and_client(store, cache_size=64)
+    app, tc = app_and_client(store, cache_size=64, memory_index=True)
     state = app.app.state.detente
     usa = tc.get("/dyads/USA/TUR").json()
     tc.get("/events?actor=RUS")
-    state.store.touched = set()
-    state.store.write([coded(make_article(aid="a3", day=date(2021, 10, 2)),
-                             make_event("e10", article_id="a3", actor="RUS",
-                                        recipient="UKR", event_type="ASSAULT",
-                                        day=date(2021, 10, 2)))])
-    state.cache.invalidate(state.store.touched)
-    state.store.touched = None
+    with state.writing():
+        state.store.write([coded(make_article(aid="a3", day=date(2021, 10, 2)),
+                                 make_event("e10", article_id="a3", actor="RUS",
+                                            recipient="UKR", event_type="ASSAULT",
+                                            day=date(2021, 10, 2)))])
     hits = tc.get("/health").json()["cache"]["hits"]
     assert tc.get("/dyads/USA/TUR").json() == usa
     assert tc.get("/health").json()["cache"]["hits"] == hits + 1

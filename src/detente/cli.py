@@ -889,6 +889,15 @@ def serve(
     queue_timeout: Annotated[float, typer.Option(help="Seconds a request may wait for its "
                                                  "turn before a 503 with Retry-After "
                                                  "(E716).")] = 10.0,
+    memory_index: Annotated[bool, typer.Option(help="Answer event pages and dyad series "
+                                               "from an index kept in memory (built at "
+                                               "start-up, kept current by this server's "
+                                               "writes) instead of querying the store.")
+                            ] = True,
+    memory_events: Annotated[int, typer.Option(help="Newest events read at start-up and "
+                                               "kept serialised in memory for event pages "
+                                               "(about 1.2 kB each); 0: only those the "
+                                               "--cache-size keeps.")] = 100_000,
     kb: KbOpt = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
@@ -900,15 +909,16 @@ def serve(
     from .server import serve as run_server
 
     if max_body < 1 or max_page < 1 or min(rate_limit, query_timeout, cache_size,
-                                           db_workers, queue_timeout) < 0:
+                                           db_workers, queue_timeout, memory_events) < 0:
         raise UsageError("--max-body and --max-page must be >= 1, --rate-limit, "
-                         "--query-timeout, --cache-size, --db-workers and --queue-timeout "
-                         ">= 0")
+                         "--query-timeout, --cache-size, --db-workers, --queue-timeout "
+                         "and --memory-events >= 0")
     config = ServerConfig(db=db, host=host, token=token or None, read_only=read_only,
                           max_body=max_body, max_page=max_page, rate_limit=rate_limit,
                           query_timeout=query_timeout, cors_origins=tuple(cors_origin or ()),
                           kb_dirs=tuple(str(k) for k in kb or ()), cache_size=cache_size,
-                          db_workers=db_workers, queue_timeout=queue_timeout)
+                          db_workers=db_workers, queue_timeout=queue_timeout,
+                          memory_index=memory_index, memory_events=memory_events)
     writes = {"disabled": "writes disabled", "token": "writes need the token",
               "open": "writes open to this machine"}[config.writes]
     err.print(f"detente serving http://{host}:{port}/ (dashboard /, API docs /docs; "

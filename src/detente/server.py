@@ -37,10 +37,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -65,6 +66,7 @@ from .errors import (
     WebExtraMissing,
     WritesDisabled,
 )
+from .serving import ServingIndex
 from .store import EventFilter, Store, to_json
 
 try:  # pragma: no cover - depends on the environment
@@ -127,6 +129,12 @@ class ServerConfig:
     queue_timeout: float = 10.0
     """Seconds a request may wait for its turn before it is answered 503 (E716) with
     ``Retry-After``; 0: no wait at all when every worker is busy."""
+    memory_index: bool = True
+    """Answer event pages and dyad series from a :class:`~detente.serving.ServingIndex`
+    (built in the background at start-up; the store answers until it is ready)."""
+    memory_events: int = 100_000
+    """Newest events read at start-up into the event cache (serialised, about 1.2 kB
+    each), besides the 16 per answer of ``cache_size``."""
 
     @property
     def workers(self) -> int:
@@ -163,7 +171,9 @@ def _json_bytes(content: Any) -> bytes:
     else the standard library's encoder over :func:`~detente.store.to_json`."""
     if _orjson is not None:
         try:
-            return bytes(_orjson.dumps(content))
+            # a copy of exact size: orjson's own object holds a buffer of at least 8 kB,
+            # which the caches would keep (8 times the memory of a 1 kB event)
+            return bytes(memoryview(_orjson.dumps(content)))
         except TypeError:  # a type orjson does not serialise: the standard library's way
             pass
     return json.dumps(to_json(content), ensure_ascii=False, separators=(",", ":"),
@@ -431,8 +441,18 @@ class EventCache:
                     out[i] = body
         return out
 
-    def put_many(self, items: dict[str, bytes]) -> None:
+    def put_many(self, items: dict[str, bytes], *, recent: bool = True) -> None:
+        """Keep ``items`` as the most recently used (``recent``), else as the least, in
+        reverse order (events read ahead, newest first: the first of each batch is kept
+        longest of it, and each batch less long than those kept before)."""
         with self.lock:
+            if not recent:
+                room = max(0, self.size - len(self.data))
+                fresh = [(k, v) for k, v in items.items() if k not in self.data][:room]
+                old = self.data
+                self.data = OrderedDict(reversed(fresh))
+                self.data.update(old)
+                return
             self.data.update(items)
             for i in items:
                 self.data.move_to_end(i)
@@ -443,6 +463,10 @@ class EventCache:
         return {"size": self.size, "entries": len(self.data), "hits": self.hits,
                 "misses": self.misses}
 
+
+SMALL_STORE = 20_000
+"""Stores of at most this many events have their in-memory index built before the app
+starts (well under a second); larger ones in the background."""
 
 EVENTS_PER_ANSWER = 16
 """Events the :class:`EventCache` keeps per answer the answer cache keeps (``--cache-size``;
@@ -534,6 +558,42 @@ class _State:
     flights: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
     """Answers being computed (see ``compute_body`` in :func:`create_app`)."""
     flights_lock: threading.Lock = field(default_factory=threading.Lock)
+    index: ServingIndex | None = None
+    """The in-memory index, once built (None: not yet, turned off, or failed)."""
+    index_stats: dict[str, Any] = field(default_factory=lambda: {"state": "off"})
+    builder: threading.Thread | None = None
+    """The thread building the index (on a large store)."""
+    builder_store: Store | None = None
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write to the store (the writes of the block): the answers it changes are
+        dropped and its new events go into the in-memory index (which is dropped, not
+        left stale, if that fails: the store then answers)."""
+        with self.write_lock:
+            self.store.touched, self.store.written = set(), set()
+            try:
+                yield
+            finally:
+                try:
+                    if self.index is not None and self.store.written:
+                        self.index.add(self.store, self.store.written)
+                except Exception:  # noqa: BLE001 - the store still answers everything
+                    log.exception("the in-memory index could not take the new events; "
+                                  "the store answers from now on")
+                    self.index = None
+                    self.index_stats = {"state": "failed"}
+                self.cache.invalidate(self.store.touched)
+                self.store.touched = self.store.written = None
+
+    def stop_builder(self) -> None:
+        """Interrupt a build still running (before the store is closed)."""
+        if self.builder is None:
+            return
+        s = self.builder_store
+        if s is not None:
+            s.con.interrupt()
+        self.builder.join(timeout=30)
 
     def reader(self) -> Any:
         """A connection for one request (see :class:`_Readers`)."""
@@ -578,6 +638,55 @@ def docs_assets() -> Path | None:
     return p.parent if p is not None else None
 
 
+def _build_index(state: _State) -> None:
+    """Build the in-memory index and read the newest events into the event cache (in a
+    thread of its own at start-up; writes wait meanwhile, reads ask the store)."""
+    config = state.config
+    started = time.perf_counter()
+    try:
+        with state.write_lock:
+            s = state.builder_store = state.store.fork()
+            try:
+                if config.memory_index:
+                    state.index = ServingIndex(s)
+                state.index_stats = {"state": "reading events",
+                                     "build_s": round(time.perf_counter() - started, 1)}
+                kept = 0
+                if config.memory_events > 0 and state.events is not None:
+                    kept = _read_newest(s, state.events, config.memory_events)
+            finally:
+                state.builder_store = None
+                s.close()
+        state.index_stats = {"state": "ready" if state.index else "off",
+                             "memory_events": kept,
+                             "build_s": round(time.perf_counter() - started, 1)}
+        log.info("in-memory index ready in %.1f s", time.perf_counter() - started)
+    except Exception:  # noqa: BLE001 - the store answers without it
+        log.exception("the in-memory index could not be built; the store answers")
+        state.index = None
+        state.index_stats = {"state": "failed"}
+
+
+def _read_newest(s: Store, events: EventCache, n: int, *, step: int = 5000) -> int:
+    """Put the newest ``n`` events (or a few more: whole days) into ``events``, about
+    ``step`` at a time (each read's memory stays small)."""
+    bounds = [d for d, in s.con.execute(
+        "WITH newest AS (SELECT date, row_number() OVER (ORDER BY date DESC) AS i "
+        "FROM (SELECT date FROM events ORDER BY date DESC LIMIT ?)) "
+        "SELECT DISTINCT date FROM newest WHERE i % ? = 1 OR i = (SELECT max(i) FROM newest) "
+        "ORDER BY date DESC", [n, step]).fetchall()]
+    if not bounds:
+        return 0
+    kept = 0
+    hi = bounds[0]
+    for lo in bounds[1:] or bounds:  # newest first: [lo, hi] after [lo', lo' - 1 day]
+        batch = {r["id"]: _json_bytes(r) for r in s.iter_events_between(lo, hi)}
+        events.put_many(batch, recent=False)
+        kept += len(batch)
+        hi = lo - timedelta(days=1)
+    return kept
+
+
 def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     """The FastAPI application (wrapped in :class:`Guard`). ``store`` may be given
     (tests, ``detente get``); otherwise ``config.db`` is opened."""
@@ -599,9 +708,18 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
     if store is None:
         store = api.open_for_serving(config.db, read_only=config.read_only)
     state = _State(config=config, store=store, cache=AnswerCache(config.cache_size))
-    if config.cache_size > 0 and _orjson is not None and hasattr(_orjson, "Fragment"):
-        state.events = EventCache(config.cache_size * EVENTS_PER_ANSWER)
+    kept = config.cache_size * EVENTS_PER_ANSWER + config.memory_events
+    if kept > 0 and _orjson is not None and hasattr(_orjson, "Fragment"):
+        state.events = EventCache(kept)
     state.readers = _Readers(store, config)
+    if config.memory_index or config.memory_events > 0:
+        state.index_stats = {"state": "building"}
+        if store.generation()[1] <= SMALL_STORE:
+            _build_index(state)
+        else:
+            state.builder = threading.Thread(target=_build_index, args=(state,),
+                                             name="detente-index", daemon=True)
+            state.builder.start()
     max_page = config.max_page
 
     class ErrorBody(BaseModel):
@@ -686,23 +804,23 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         return Response(_json_bytes(content), status_code=status,
                         media_type="application/json")
 
-    async def cached(key: tuple[Any, ...], compute: Callable[[Store], Any],
-                     tags: Iterable[str] = (ALL,)) -> Response:
+    async def cached(key: tuple[Any, ...], compute: Callable[[Any], Any],
+                     tags: Iterable[str] = (ALL,), *, lazy: bool = False) -> Response:
         """An answer from the cache, or computed (and kept, with the tags of the writes
         that can change it). The cache is looked up on the event loop, so a kept answer
         never waits for a worker thread behind requests that wait for the store."""
         body = state.cache.get(key)
         if body is None:
-            body = await run_in_threadpool(compute_body, key, compute, tags)
+            body = await run_in_threadpool(compute_body, key, compute, tags, lazy)
         return Response(body, media_type="application/json")
 
-    def compute_body(key: tuple[Any, ...], compute: Callable[[Store], Any],
-                     tags: Iterable[str]) -> bytes:
+    def compute_body(key: tuple[Any, ...], compute: Callable[[Any], Any],
+                     tags: Iterable[str], lazy: bool = False) -> bytes:
         """Compute and keep one answer. Requests for the same answer that miss the cache
         together (after a write dropped it) wait for the first one's result instead of
         computing it again each."""
         if state.cache.size <= 0:
-            return compute_now(key, compute, tags)
+            return compute_now(key, compute, tags, lazy)
         with state.flights_lock:
             flight = state.flights.setdefault(key, threading.Lock())
         try:
@@ -710,30 +828,42 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                 body = state.cache.get(key, count=False)  # computed meanwhile
                 if body is not None:
                     return body
-                return compute_now(key, compute, tags)
+                return compute_now(key, compute, tags, lazy)
         finally:
             with state.flights_lock:
                 if state.flights.get(key) is flight:
                     del state.flights[key]
 
-    def compute_now(key: tuple[Any, ...], compute: Callable[[Store], Any],
-                    tags: Iterable[str]) -> bytes:
+    def compute_now(key: tuple[Any, ...], compute: Callable[[Any], Any],
+                    tags: Iterable[str], lazy: bool = False) -> bytes:
+        """``compute`` is given a store connection, or with ``lazy`` a function that
+        gives one (taken only if called: answers from memory need none)."""
         generation = state.cache.generation
-        with state.reader() as s:
-            answer = compute(s)
+        with ExitStack() as stack:
+            if lazy:
+                held: list[Store] = []
+
+                def db() -> Store:
+                    if not held:
+                        held.append(stack.enter_context(state.reader()))
+                    return held[0]
+
+                answer = compute(db)
+            else:
+                answer = compute(stack.enter_context(state.reader()))
         body = _json_bytes(answer)  # outside: the reader is free for the next request
         state.cache.put(key, body, tags=tags, generation=generation)
         return body
 
-    def page_events(s: Store, keys: list[tuple[str, Date]]) -> list[Any]:
+    def page_events(db: Callable[[], Store], keys: list[tuple[str, Date]]) -> list[Any]:
         """The events ``keys`` of a page: the kept ones as JSON fragments, the others read
         from the store (and kept); without an event cache, all read as rows."""
         if state.events is None:
-            return s.events_by_key(keys)
+            return db().events_by_key(keys)
         kept = state.events.get_many(k[0] for k in keys)
         missing = [k for k in keys if k[0] not in kept]
         if missing:
-            new = {row["id"]: _json_bytes(row) for row in s.events_by_key(missing)}
+            new = {row["id"]: _json_bytes(row) for row in db().events_by_key(missing)}
             state.events.put_many(new)
             kept.update(new)
         return [_orjson.Fragment(kept[k[0]]) for k in keys]
@@ -824,6 +954,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                    "max_page": max_page, "max_body": config.max_body,
                    "cache": state.cache.stats(),
                    "event_cache": state.events.stats() if state.events else None,
+                   "index": {**state.index_stats,
+                             **(state.index.stats() if state.index else {})},
                    "readers": state.readers.stats() if state.readers else None})
 
     @app.get("/version", tags=["meta"], summary="Versions of detente, knowledge, model")
@@ -869,12 +1001,15 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                         min_confidence=min_confidence, article_id=article,
                         certain_only=certain)
 
-        def page(s: Store) -> dict[str, Any]:
-            keys = s.event_page_keys(f, after=after, limit=limit)
+        def page(db: Callable[[], Store]) -> dict[str, Any]:
+            index = state.index
+            keys = index.page_keys(f, after=after, limit=limit) if index else None
+            if keys is None:
+                keys = db().event_page_keys(f, after=after, limit=limit)
             nxt = encode_cursor(keys[-1][1], keys[-1][0]) if len(keys) == limit else None
-            return {"events": page_events(s, keys), "next_cursor": nxt, "limit": limit}
+            return {"events": page_events(db, keys), "next_cursor": nxt, "limit": limit}
 
-        return await cached(("events", f, limit, after), page, (page_tag(f),))
+        return await cached(("events", f, limit, after), page, (page_tag(f),), lazy=True)
 
     @app.get("/events/{event_id}", tags=["events"], summary="One event with its evidence")
     def event(event_id: Id) -> Response:
@@ -921,12 +1056,20 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                                                       "hypothetical events.")] = False,
              since: Since = None, until: Until = None) -> Response:
         a, r = actor.upper(), recipient.upper()
-        return await cached(("dyad", a, r, by, both, include_uncertain, since, until), lambda s: {
-            "actor": a, "recipient": r, "by": by, "both": both,
-            "include_uncertain": include_uncertain,
-            "series": s.code_dyad_series(a, r, by=by, both_directions=both,
-                                         include_uncertain=include_uncertain, since=since,
-                                         until=until)}, (f"d:{a}>{r}", f"d:{r}>{a}"))
+        options: dict[str, Any] = {"by": by, "both_directions": both,
+                                   "include_uncertain": include_uncertain,
+                                   "since": since, "until": until}
+
+        def series(db: Callable[[], Store]) -> dict[str, Any]:
+            index = state.index
+            rows = index.dyad_series(a, r, **options) if index else None
+            if rows is None:
+                rows = db().code_dyad_series(a, r, **options)
+            return {"actor": a, "recipient": r, "by": by, "both": both,
+                    "include_uncertain": include_uncertain, "series": rows}
+
+        return await cached(("dyad", a, r, by, both, include_uncertain, since, until), series,
+                            (f"d:{a}>{r}", f"d:{r}>{a}"), lazy=True)
 
     @app.get("/top/actors", tags=["analytics"], summary="Most active actors")
     async def top_actors(role: Literal["actor", "recipient"] = "actor",
@@ -1015,14 +1158,9 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
                 rec["id"] = a.id
             lines.append(json.dumps(rec, ensure_ascii=False))
         stream = io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
-        with state.write_lock:
-            state.store.touched = set()
-            try:
-                summary = api.ingest_stream(stream, store=state.store, fmt="jsonl",
-                                            kb_dirs=config.kb_dirs)
-            finally:
-                state.cache.invalidate(state.store.touched)
-                state.store.touched = None
+        with state.writing():
+            summary = api.ingest_stream(stream, store=state.store, fmt="jsonl",
+                                        kb_dirs=config.kb_dirs)
         return ok(summary_body(summary), status=201 if summary.articles else 200)
 
     @app.post("/ingest/upload", tags=["writes"], summary="Ingest an uploaded file",
@@ -1039,14 +1177,9 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         if format is not None and format not in UPLOAD_FORMATS:
             raise UnsupportedUpload(f"unknown format {format[:40]!r}",
                                     formats=list(UPLOAD_FORMATS))
-        with state.write_lock:
-            state.store.touched = set()
-            try:
-                summary = api.ingest_stream(io.BytesIO(file), store=state.store, fmt=format,
-                                            date=date, kb_dirs=config.kb_dirs)
-            finally:
-                state.cache.invalidate(state.store.touched)
-                state.store.touched = None
+        with state.writing():
+            summary = api.ingest_stream(io.BytesIO(file), store=state.store, fmt=format,
+                                        date=date, kb_dirs=config.kb_dirs)
         return ok(summary_body(summary), status=201 if summary.articles else 200)
 
     if config.cors_origins:
@@ -1074,10 +1207,14 @@ def serve(config: ServerConfig, *, port: int = 8000, log_level: str = "info") ->
     lock = nullcontext() if config.read_only else writer_lock(config.db)
     with lock:
         store = api.open_for_serving(config.db, read_only=config.read_only)
+        app = None
         try:
-            uvicorn.run(create_app(config, store=store), host=config.host, port=port,
-                        log_level=log_level, timeout_graceful_shutdown=5)
+            app = create_app(config, store=store)
+            uvicorn.run(app, host=config.host, port=port, log_level=log_level,
+                        timeout_graceful_shutdown=5)
         finally:
+            if app is not None:
+                app.app.state.detente.stop_builder()
             store.close()
 
 
@@ -1096,7 +1233,8 @@ def get(path: str, *, config: ServerConfig) -> tuple[int, bytes, str]:
         path = "/" + path
     store = api.open(config.db, read_only=True)
     try:
-        app = create_app(config, store=store)
+        # one request: no in-memory index to build
+        app = create_app(replace(config, memory_index=False, memory_events=0), store=store)
         with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as c:
             r = c.get(path)
         return r.status_code, r.content, r.headers.get("content-type", "")

@@ -436,6 +436,9 @@ class Store:
     """When a set, :meth:`write` adds to it the tags of what each committed batch
     changed (``*``; ``a:CODE``, ``r:CODE``, ``t:TYPE`` and ``d:ACTOR>RECIPIENT`` of its new
     events), so that the HTTP API's cache drops only the answers those events change."""
+    written: set[str] | None = None
+    """When a set, :meth:`write` adds to it the ids of the new events of each committed
+    batch (the HTTP API's in-memory index adds them)."""
     summaries: bool = False
     """Whether the serving summaries are present and current (see
     :data:`_SUMMARY_SCHEMA`); when not (an older store opened read-only), reads fall back
@@ -566,8 +569,8 @@ class Store:
         try:
             con.execute("BEGIN")
             self._insert("articles", art_rows)
-            new_ids = self._insert("events", ev_rows,
-                                   returning=self.summaries or self.touched is not None)
+            new_ids = self._insert("events", ev_rows, returning=self.summaries
+                                   or self.touched is not None or self.written is not None)
             self._insert("event_entities", ent_rows, key=3)
             self._insert("event_objects", obj_rows, key=2)
             self._insert("rejects", rej_rows)
@@ -584,6 +587,8 @@ class Store:
         if self.touched is not None:
             self.touched.add("*")
             self.touched.update(_tags(ev_rows, new_ids))
+        if self.written is not None:
+            self.written.update(str(i) for i in new_ids)
 
     def _write_dedup(self, d: DedupBatch) -> None:
         mentions = [(m, c.id) for c in d.clusters for m in c.new_members]
@@ -1475,6 +1480,44 @@ class Store:
         return self._attach(self._dicts(
             f"SELECT * FROM events WHERE {_in_list('id', ids)} "  # noqa: S608
             "ORDER BY date DESC, id DESC", _in_params(ids)))
+
+    def iter_events_between(self, lo: date, hi: date, *, batch_size: int = 5000
+                            ) -> Iterator[dict[str, Any]]:
+        """The events dated ``lo`` to ``hi`` (inclusive), newest first (``date DESC, id
+        DESC``), each as :meth:`events_by_key` gives it (with its entity lists and
+        objects), read in one query instead of one per page (what the HTTP API keeps in
+        memory; a few days at a time keep the query's memory small)."""
+        cols = [d[0] for d in self.con.execute("SELECT * FROM events LIMIT 0").description]
+        ent = [d[0] for d in self.con.execute("SELECT * FROM event_entities LIMIT 0"
+                                              ).description][2:]  # after event_id, role
+        obj = [d[0] for d in self.con.execute("SELECT * FROM event_objects LIMIT 0"
+                                              ).description][1:]  # after event_id
+
+        def struct(names: list[str]) -> str:
+            return "struct_pack(" + ", ".join(f'"{c}" := x."{c}"' for c in names) + ")"
+
+        def listed(role: str) -> str:
+            return (f"list({struct(ent)} ORDER BY x.position) FILTER (WHERE x.role = "
+                    f"'{role}') AS {role}")
+
+        # with the summaries, the entity rows of those days only (in date order)
+        ents, params = (("sum_event_entities x WHERE x.day BETWEEN ? AND ? AND", [lo, hi])
+                        if self.summaries else ("event_entities x WHERE", []))
+        cur = self.con.execute(
+            "WITH ev AS (SELECT * FROM events WHERE date BETWEEN ? AND ?), "
+            f"ents AS (SELECT x.event_id, {listed('actor')}, {listed('recipient')} "
+            f"FROM {ents} x.event_id IN (SELECT id FROM ev) GROUP BY x.event_id), "
+            f"objs AS (SELECT x.event_id, list({struct(obj)} ORDER BY x.position) AS objects "
+            "FROM event_objects x WHERE x.event_id IN (SELECT id FROM ev) "
+            "GROUP BY x.event_id) "
+            "SELECT ev.*, coalesce(ents.actor, []), coalesce(ents.recipient, []), "
+            "coalesce(objs.objects, []) FROM ev LEFT JOIN ents ON ents.event_id = ev.id "
+            "LEFT JOIN objs ON objs.event_id = ev.id ORDER BY ev.date DESC, ev.id DESC",
+            [lo, hi, *params])
+        keys = [*cols, "actor", "recipient", "objects"]
+        while rows := cur.fetchmany(batch_size):
+            for r in rows:
+                yield dict(zip(keys, r, strict=True))
 
     _WINDOW_STEPS = (1, 8, 64)
 

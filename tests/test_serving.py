@@ -1,0 +1,176 @@
+"""The HTTP API's in-memory index answers event pages and dyad series as the store does:
+on random stores, random filters and cursors, after writes (its delta) and after the
+delta is merged; through the app, byte for byte, on a store built from the examples."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import has_model
+from detente import serving
+from detente.server import ServerConfig, _json_bytes, create_app
+from detente.serving import ServingIndex
+from detente.store import EventFilter, Store
+from test_store_summaries import CODES, TYPES, approx, fill, random_batches
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def random_filter(rng: random.Random) -> EventFilter:
+    codes = [c for c in CODES if c] + ["zzz"]
+    kw: dict[str, Any] = {}
+    if rng.random() < 0.5:
+        kw["actor"] = rng.choice(codes).lower() if rng.random() < 0.2 else rng.choice(codes)
+    if rng.random() < 0.4:
+        kw["recipient"] = rng.choice(codes)
+    if rng.random() < 0.4:
+        kw["event_type"] = rng.choice(TYPES)[0]
+    if rng.random() < 0.3:
+        kw["since"] = date(2021, rng.randrange(1, 13), 1)
+    if rng.random() < 0.3:
+        kw["until"] = date(2021, rng.randrange(1, 13), 15)
+    if rng.random() < 0.3:
+        kw["certain_only"] = True
+    return EventFilter(**kw)
+
+
+def assert_same_pages(index: ServingIndex, store: Store, seed: int, n: int = 120) -> None:
+    rng = random.Random(seed)
+    for _ in range(n):
+        f = random_filter(rng)
+        limit = rng.choice((1, 2, 7, 50))
+        after = None
+        for _ in range(6):  # follow the cursor
+            expected = store.event_page_keys(f, after=after, limit=limit)
+            assert index.page_keys(f, after=after, limit=limit) == expected, (f, after)
+            if len(expected) < limit:
+                break
+            after = (expected[-1][1], expected[-1][0])
+
+
+def assert_same_series(index: ServingIndex, store: Store) -> None:
+    for a in ("USA", "TUR", "RUS", "CHN", "XXX"):
+        for r in ("TUR", "CHN", "USA", "RUS"):
+            for kw in ({}, {"both_directions": True}, {"include_uncertain": True},
+                       {"by": "day", "since": date(2021, 3, 1), "until": date(2021, 9, 30)},
+                       {"by": "week", "both_directions": True},
+                       {"by": "quarter", "include_uncertain": True},
+                       {"by": "year", "both_directions": True, "include_uncertain": True}):
+                got = index.dyad_series(a, r, **kw)
+                if a == r:
+                    assert got is None  # the store answers
+                    continue
+                assert got == approx(store.code_dyad_series(a, r, **kw)), (a, r, kw)
+
+
+def test_serving_index_answers_as_the_store(tmp_path: Path) -> None:
+    with fill(tmp_path / "s.duckdb", 3) as store:
+        index = ServingIndex(store)
+        assert_same_pages(index, store, 1)
+        assert_same_series(index, store)
+        # filters the index cannot apply are left to the store
+        for f in (EventFilter(text="talks"), EventFilter(mode="x"), EventFilter(obj="S-400"),
+                  EventFilter(min_confidence=0.5), EventFilter(article_id="a1"),
+                  EventFilter(context="military")):
+            assert index.page_keys(f) is None
+        assert index.stats()["events"] == store.counts()["events"]
+
+
+def test_serving_index_takes_new_events(tmp_path: Path, monkeypatch: Any) -> None:
+    batches = random_batches(9, articles=60)
+    with Store(tmp_path / "w.duckdb") as store:
+        store.write(batches[0])
+        index = ServingIndex(store)
+        monkeypatch.setattr(serving, "DELTA_MAX", 25)  # some writes merge the delta
+        merged = False
+        for batch in batches[1:]:
+            store.written = set()
+            store.write(batch)
+            before = len(index.delta)
+            index.add(store, store.written)
+            merged |= bool(store.written) and len(index.delta) < before + len(store.written)
+            store.written = None
+            assert_same_pages(index, store, len(index.delta), n=15)
+        assert merged
+        store.written = set()
+        store.write(batches[1])  # written again: nothing new
+        assert store.written == set()
+        store.written = None
+        assert_same_pages(index, store, 5)
+        assert_same_series(index, store)
+
+
+@pytest.mark.parametrize("summaries", [True, False])
+def test_store_events_between_as_events_by_key(tmp_path: Path, summaries: bool) -> None:
+    with fill(tmp_path / "e.duckdb", 5) as store:
+        store.summaries = summaries
+        since, until = date(2021, 6, 1), date(2021, 11, 30)
+        bulk = list(store.iter_events_between(since, until, batch_size=7))
+        keys = store.event_page_keys(EventFilter(since=since, until=until), limit=100_000)
+        assert len(keys) > 20
+        assert [r["id"] for r in bulk] == [k[0] for k in keys]
+        assert [_json_bytes(r) for r in bulk] == [_json_bytes(r)
+                                                   for r in store.events_by_key(keys)]
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not has_model(), reason="needs the spaCy model")
+def test_server_index_pages_byte_identical_on_the_examples(tmp_path: Path) -> None:
+    from detente import api
+
+    with warnings.catch_warnings():  # starlette would rather have httpx2; httpx works
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    db = tmp_path / "ex.duckdb"
+    api.ingest([ROOT / "examples"], db=db)
+    with Store(db) as store:
+        codes = [r["code"] for r in store.actor_list(limit=30)]
+        types = [r["event_type"] for r in store.type_counts()]
+
+        def client(**kw: Any) -> TestClient:
+            return TestClient(create_app(ServerConfig(db=db, rate_limit=0, **kw), store=store),
+                              base_url="http://localhost")
+
+        memory = client(cache_size=0)
+        index = memory.get("/health").json()["index"]
+        assert index["state"] == "ready"
+        assert index["memory_events"] == store.counts()["events"]
+        plain = client(cache_size=0, memory_index=False, memory_events=0)
+        queries = ["/events?limit=3", "/events?certain=true&limit=4"]
+        queries += [f"/events?type={t}&limit=2" for t in types]
+        for a in codes[:8]:
+            queries += [f"/events?actor={a}&limit=3", f"/events?recipient={a}&limit=5"]
+            queries += [f"/events?actor={a}&recipient={r}" for r in codes[:8] if r != a]
+            queries += [f"/dyads/{a}/{r}?by=day&both=true&include_uncertain=true"
+                        for r in codes[:8] if r != a]
+        for q in queries:
+            expected = plain.get(q)
+            assert expected.status_code == 200, q
+            assert memory.get(q).content == expected.content, q
+            cursor = expected.json().get("next_cursor")
+            if cursor:
+                nxt = f"{q}&cursor={cursor}"
+                assert memory.get(nxt).content == plain.get(nxt).content, nxt
+
+
+def test_server_reads_the_newest_events_in_steps(tmp_path: Path) -> None:
+    from detente.server import EventCache, _read_newest
+
+    with fill(tmp_path / "n.duckdb", 6) as store:
+        everything = store.event_page_keys(EventFilter(), limit=100_000)
+        for n, step in ((1, 1), (10, 3), (25, 7), (len(everything) + 5, 4)):
+            kept = EventCache(1000)
+            got = _read_newest(store, kept, n, step=step)
+            day = everything[min(n, len(everything)) - 1][1]  # whole days: to the n-th's
+            expected = [k for k in everything if k[1] >= day]
+            assert got == len(kept.data) == len(expected)
+            assert list(kept.data)[-1] == expected[0][0]  # the newest: the last out
+            by_key = {r["id"]: _json_bytes(r) for r in store.events_by_key(expected)}
+            assert dict(kept.data) == by_key
