@@ -106,17 +106,14 @@ def test_serving_index_takes_new_events(tmp_path: Path, monkeypatch: Any) -> Non
         assert_same_series(index, store)
 
 
-@pytest.mark.parametrize("summaries", [True, False])
-def test_store_events_between_as_events_by_key(tmp_path: Path, summaries: bool) -> None:
+def test_store_events_by_id_as_events_by_key(tmp_path: Path) -> None:
     with fill(tmp_path / "e.duckdb", 5) as store:
-        store.summaries = summaries
-        since, until = date(2021, 6, 1), date(2021, 11, 30)
-        bulk = list(store.iter_events_between(since, until, batch_size=7))
-        keys = store.event_page_keys(EventFilter(since=since, until=until), limit=100_000)
-        assert len(keys) > 20
-        assert [r["id"] for r in bulk] == [k[0] for k in keys]
+        keys = store.event_page_keys(EventFilter(), limit=100_000)
+        want = keys[3::2] + [("nope", date(2021, 1, 1))]
+        bulk = list(store.iter_events_by_id([k[0] for k in reversed(want)], batch_size=7))
+        assert [r["id"] for r in bulk] == [k[0] for k in want[:-1]]
         assert [_json_bytes(r) for r in bulk] == [_json_bytes(r)
-                                                   for r in store.events_by_key(keys)]
+                                                   for r in store.events_by_key(want[:-1])]
 
 
 @pytest.mark.model
@@ -160,17 +157,22 @@ def test_server_index_pages_byte_identical_on_the_examples(tmp_path: Path) -> No
                 assert memory.get(nxt).content == plain.get(nxt).content, nxt
 
 
-def test_server_reads_the_newest_events_in_steps(tmp_path: Path) -> None:
-    from detente.server import EventCache, _read_newest
+def test_server_reads_ahead_the_first_pages_and_the_newest_events(tmp_path: Path) -> None:
+    from detente.server import EventCache, _read_ahead
 
     with fill(tmp_path / "n.duckdb", 6) as store:
+        index = ServingIndex(store)
         everything = store.event_page_keys(EventFilter(), limit=100_000)
-        for n, step in ((1, 1), (10, 3), (25, 7), (len(everything) + 5, 4)):
+        for budget in (1, 10, 40, len(everything) + 5):
+            keys = index.warm_keys(budget, limit=3)
+            assert len(keys) == min(budget, len(everything)) == len(set(keys))
+            assert keys == sorted(keys, key=lambda k: (k[1], k[0]), reverse=True)
             kept = EventCache(1000)
-            got = _read_newest(store, kept, n, step=step)
-            day = everything[min(n, len(everything)) - 1][1]  # whole days: to the n-th's
-            expected = [k for k in everything if k[1] >= day]
-            assert got == len(kept.data) == len(expected)
-            assert list(kept.data)[-1] == expected[0][0]  # the newest: the last out
-            by_key = {r["id"]: _json_bytes(r) for r in store.events_by_key(expected)}
-            assert dict(kept.data) == by_key
+            assert _read_ahead(store, kept, keys, step=4) == len(keys)
+            assert list(kept.data) == [k[0] for k in reversed(keys)]  # the first last out
+            assert dict(kept.data) == {r["id"]: _json_bytes(r)
+                                       for r in store.events_by_key(keys)}
+        firsts = set(index.warm_keys(40, limit=3))  # the first pages come first
+        for f in (EventFilter(actor="USA"), EventFilter(event_type="AID"),
+                  EventFilter(actor="TUR", recipient="RUS")):
+            assert set(store.event_page_keys(f, limit=3)) <= firsts, f

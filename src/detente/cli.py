@@ -894,10 +894,12 @@ def serve(
                                                "start-up, kept current by this server's "
                                                "writes) instead of querying the store.")
                             ] = True,
-    memory_events: Annotated[int, typer.Option(help="Newest events read at start-up and "
-                                               "kept serialised in memory for event pages "
-                                               "(about 1.2 kB each); 0: only those the "
-                                               "--cache-size keeps.")] = 100_000,
+    memory_events: Annotated[int, typer.Option(help="Events read at start-up and kept "
+                                               "serialised in memory for event pages "
+                                               "(about 2 kB each): the first page of every "
+                                               "actor, recipient, type and pair, then the "
+                                               "newest; 0: only those the --cache-size "
+                                               "keeps.")] = 200_000,
     kb: KbOpt = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:

@@ -41,7 +41,6 @@ from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -132,9 +131,11 @@ class ServerConfig:
     memory_index: bool = True
     """Answer event pages and dyad series from a :class:`~detente.serving.ServingIndex`
     (built in the background at start-up; the store answers until it is ready)."""
-    memory_events: int = 100_000
-    """Newest events read at start-up into the event cache (serialised, about 1.2 kB
-    each), besides the 16 per answer of ``cache_size``."""
+    memory_events: int = 200_000
+    """Events read at start-up into the event cache (serialised, about 2 kB each with
+    their keys), besides the 16 per answer of ``cache_size``: the first page of every
+    actor, recipient, type, directed pair and actor-type pair, then the newest (see
+    :meth:`~detente.serving.ServingIndex.warm_keys`)."""
 
     @property
     def workers(self) -> int:
@@ -653,7 +654,9 @@ def _build_index(state: _State) -> None:
                                      "build_s": round(time.perf_counter() - started, 1)}
                 kept = 0
                 if config.memory_events > 0 and state.events is not None:
-                    kept = _read_newest(s, state.events, config.memory_events)
+                    keys = (state.index.warm_keys(config.memory_events) if state.index
+                            else s.event_page_keys(limit=config.memory_events))
+                    kept = _read_ahead(s, state.events, keys)
             finally:
                 state.builder_store = None
                 s.close()
@@ -667,23 +670,16 @@ def _build_index(state: _State) -> None:
         state.index_stats = {"state": "failed"}
 
 
-def _read_newest(s: Store, events: EventCache, n: int, *, step: int = 5000) -> int:
-    """Put the newest ``n`` events (or a few more: whole days) into ``events``, about
-    ``step`` at a time (each read's memory stays small)."""
-    bounds = [d for d, in s.con.execute(
-        "WITH newest AS (SELECT date, row_number() OVER (ORDER BY date DESC) AS i "
-        "FROM (SELECT date FROM events ORDER BY date DESC LIMIT ?)) "
-        "SELECT DISTINCT date FROM newest WHERE i % ? = 1 OR i = (SELECT max(i) FROM newest) "
-        "ORDER BY date DESC", [n, step]).fetchall()]
-    if not bounds:
-        return 0
+def _read_ahead(s: Store, events: EventCache, keys: list[tuple[str, Date]], *,
+                step: int = 20_000) -> int:
+    """Put the events ``keys`` (the first kept longest) into ``events``, ``step`` at a
+    time (each read's memory stays small); how many were read."""
     kept = 0
-    hi = bounds[0]
-    for lo in bounds[1:] or bounds:  # newest first: [lo, hi] after [lo', lo' - 1 day]
-        batch = {r["id"]: _json_bytes(r) for r in s.iter_events_between(lo, hi)}
-        events.put_many(batch, recent=False)
-        kept += len(batch)
-        hi = lo - timedelta(days=1)
+    for i in range(0, len(keys), step):
+        part = [k[0] for k in keys[i:i + step]]
+        rows = {r["id"]: _json_bytes(r) for r in s.iter_events_by_id(part)}
+        events.put_many({k: rows[k] for k in part if k in rows}, recent=False)
+        kept += len(rows)
     return kept
 
 

@@ -113,16 +113,23 @@ class _Events:
     def page(self, f: EventFilter, after: tuple[date, str] | None,
              limit: int) -> list[tuple[int, str]]:
         """``(day, id)`` of the first ``limit`` events of the page."""
+        pos = self.positions(f, after, limit)
+        return list(zip((-self.neg_days[pos]).tolist(), self.ids[pos].tolist(), strict=True))
+
+    def positions(self, f: EventFilter, after: tuple[date, str] | None,
+                  limit: int) -> np.ndarray:
+        """The positions of the first ``limit`` events of the page."""
+        none = np.zeros(0, dtype=_I32)
         lo, hi = self._bounds(f, after)
         if lo >= hi or limit <= 0:
-            return []
+            return none
         lists = []
         for name, value in (("actor", f.actor), ("recipient", f.recipient),
                             ("type", f.event_type)):
             if value:
                 p = self.postings[name].get(value)
                 if p is None:
-                    return []
+                    return none
                 lists.append(p)
         lists.sort(key=len)
         if lists:
@@ -151,8 +158,7 @@ class _Events:
             have += len(found[-1])
             start = end
             chunk *= 4
-        pos = np.concatenate(found) if found else np.zeros(0, dtype=_I32)
-        return list(zip((-self.neg_days[pos]).tolist(), self.ids[pos].tolist(), strict=True))
+        return np.concatenate(found) if found else none
 
 
 _PERIOD_ROWS = ("events", "verbal_coop", "material_coop", "verbal_conflict",
@@ -320,6 +326,38 @@ class ServingIndex:
             return None
         return dyads.series(a, r, by=by, both=both_directions,
                             include_uncertain=include_uncertain, since=since, until=until)
+
+    def warm_keys(self, budget: int, *, limit: int = 50) -> list[tuple[str, date]]:
+        """Up to ``budget`` events worth keeping in memory, in this order: the first page
+        (``limit`` events) of every actor, recipient and event type, of every directed
+        pair (most frequent first), of every actor and type, then the newest events."""
+        with self.lock:
+            events, dyads = self.events, self.dyads
+        want: dict[int, None] = {}
+
+        def take(pos: np.ndarray) -> bool:
+            want.update(dict.fromkeys(pos[:budget - len(want)].tolist()))
+            return len(want) < budget
+
+        lists = [p for d in events.postings.values() for p in d.values()]
+        for p in sorted(lists, key=len, reverse=True):
+            if not take(p[:limit]):
+                break
+        filters: list[EventFilter] = []
+        if dyads is not None:
+            pairs = sorted(dyads.slices.items(), key=lambda kv: kv[1][0] - kv[1][1])
+            filters += [EventFilter(actor=a, recipient=r) for (a, r), _ in pairs]
+        filters += [EventFilter(actor=a, event_type=t) for a in events.postings["actor"]
+                    for t in events.postings["type"]]
+        for f in filters:
+            if len(want) >= budget or not take(events.positions(f, None, limit)):
+                break
+        if len(want) < budget:  # the newest not taken yet
+            newest = np.arange(min(events.n, budget + len(want)), dtype=_I32)
+            take(newest[~np.isin(newest, np.fromiter(want, dtype=_I32, count=len(want)))])
+        pos = np.asarray(sorted(want), dtype=_I32)
+        return [(i, _date(-d)) for d, i in zip(events.neg_days[pos].tolist(),
+                                               events.ids[pos].tolist(), strict=True)]
 
     # -- writes -----------------------------------------------------------------------
 

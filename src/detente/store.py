@@ -1481,12 +1481,23 @@ class Store:
             f"SELECT * FROM events WHERE {_in_list('id', ids)} "  # noqa: S608
             "ORDER BY date DESC, id DESC", _in_params(ids)))
 
-    def iter_events_between(self, lo: date, hi: date, *, batch_size: int = 5000
-                            ) -> Iterator[dict[str, Any]]:
-        """The events dated ``lo`` to ``hi`` (inclusive), newest first (``date DESC, id
-        DESC``), each as :meth:`events_by_key` gives it (with its entity lists and
-        objects), read in one query instead of one per page (what the HTTP API keeps in
-        memory; a few days at a time keep the query's memory small)."""
+    def iter_events_by_id(self, ids: Sequence[str], *, batch_size: int = 5000
+                          ) -> Iterator[dict[str, Any]]:
+        """The events ``ids`` (those stored), newest first (``date DESC, id DESC``), each
+        as :meth:`events_by_key` gives it (with its entity lists and objects): one scan
+        of the events for any number of ids, instead of a query per page (what the HTTP
+        API keeps in memory; give some thousands at a time: the query holds its answer
+        in memory)."""
+        import pyarrow as pa
+
+        view = f"_detente_ids_{threading.get_ident()}"
+        self.con.register(view, pa.table({"id": pa.array(list(ids), type=pa.string())}))
+        try:
+            yield from self._iter_event_rows(f"id IN (SELECT id FROM {view})", batch_size)
+        finally:
+            self.con.unregister(view)
+
+    def _iter_event_rows(self, where: str, batch_size: int) -> Iterator[dict[str, Any]]:
         cols = [d[0] for d in self.con.execute("SELECT * FROM events LIMIT 0").description]
         ent = [d[0] for d in self.con.execute("SELECT * FROM event_entities LIMIT 0"
                                               ).description][2:]  # after event_id, role
@@ -1500,20 +1511,17 @@ class Store:
             return (f"list({struct(ent)} ORDER BY x.position) FILTER (WHERE x.role = "
                     f"'{role}') AS {role}")
 
-        # with the summaries, the entity rows of those days only (in date order)
-        ents, params = (("sum_event_entities x WHERE x.day BETWEEN ? AND ? AND", [lo, hi])
-                        if self.summaries else ("event_entities x WHERE", []))
         cur = self.con.execute(
-            "WITH ev AS (SELECT * FROM events WHERE date BETWEEN ? AND ?), "
+            f"WITH ev AS (SELECT * FROM events WHERE {where}), "  # noqa: S608
             f"ents AS (SELECT x.event_id, {listed('actor')}, {listed('recipient')} "
-            f"FROM {ents} x.event_id IN (SELECT id FROM ev) GROUP BY x.event_id), "
+            "FROM event_entities x WHERE x.event_id IN (SELECT id FROM ev) "
+            "GROUP BY x.event_id), "
             f"objs AS (SELECT x.event_id, list({struct(obj)} ORDER BY x.position) AS objects "
             "FROM event_objects x WHERE x.event_id IN (SELECT id FROM ev) "
             "GROUP BY x.event_id) "
             "SELECT ev.*, coalesce(ents.actor, []), coalesce(ents.recipient, []), "
             "coalesce(objs.objects, []) FROM ev LEFT JOIN ents ON ents.event_id = ev.id "
-            "LEFT JOIN objs ON objs.event_id = ev.id ORDER BY ev.date DESC, ev.id DESC",
-            [lo, hi, *params])
+            "LEFT JOIN objs ON objs.event_id = ev.id ORDER BY ev.date DESC, ev.id DESC")
         keys = [*cols, "actor", "recipient", "objects"]
         while rows := cur.fetchmany(batch_size):
             for r in rows:
