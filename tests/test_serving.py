@@ -176,3 +176,52 @@ def test_server_reads_ahead_the_first_pages_and_the_newest_events(tmp_path: Path
         for f in (EventFilter(actor="USA"), EventFilter(event_type="AID"),
                   EventFilter(actor="TUR", recipient="RUS")):
             assert set(store.event_page_keys(f, limit=3)) <= firsts, f
+
+
+def test_server_fast_path_answers_as_the_framework(tmp_path: Path) -> None:
+    # plain event pages and dyad series skip the framework: same bytes, same headers;
+    # anything else (unknown or invalid parameters, errors) is left to it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    with fill(tmp_path / "f.duckdb", 8) as store:
+        answered: list[bool] = []
+
+        def client(fast: bool, **kw: Any) -> TestClient:
+            app = create_app(ServerConfig(db=store.path, rate_limit=0, **kw), store=store)
+            framework_free = app.fast
+
+            async def counted(scope: Any) -> bytes | None:
+                body: bytes | None = await framework_free(scope)
+                answered.append(body is not None)
+                return body
+
+            app.fast = counted if fast else None
+            return TestClient(app, base_url="http://localhost")
+
+        for kw in ({}, {"memory_index": False, "memory_events": 0}, {"cache_size": 0}):
+            quick, slow = client(True, **kw), client(False, **kw)
+            queries = ["/events", "/events?limit=3", "/events?actor=usa&limit=2",
+                       "/events?actor=USA&recipient=TUR&type=aid&certain=true",
+                       "/events?type=REQUEST&since=2021-03-01&until=2021-09-30&limit=4",
+                       "/dyads/USA/TUR", "/dyads/usa/RUS?by=week&both=true",
+                       "/dyads/TUR/USA?by=day&include_uncertain=true&since=2021-02-01",
+                       "/dyads/USA/USA?by=year",
+                       # left to the framework
+                       "/events?limit=0", "/events?limit=501", "/events?limit=050",
+                       "/events?actor=US A", "/events?since=2021-13-01", "/events?cursor=x",
+                       "/events?certain=yes", "/events?actor=USA&actor=TUR",
+                       "/events?text=talks", "/events?since=", "/dyads/USA/TUR?by=decade",
+                       "/dyads/USA/TUR?both=1", "/dyads/USA/TUR/x", "/dyads/USA"]
+            for q in queries:
+                for _ in range(2):  # computed, then kept
+                    a, b = quick.get(q), slow.get(q)
+                    assert (a.status_code, a.content) == (b.status_code, b.content), q
+                    assert a.headers.items() == b.headers.items(), q
+                page = b.json() if b.status_code == 200 else {}
+                if page.get("next_cursor"):
+                    nxt = f"{q}{'&' if '?' in q else '?'}cursor={page['next_cursor']}"
+                    assert quick.get(nxt).content == slow.get(nxt).content, nxt
+            assert any(answered) and not all(answered)
+            answered.clear()
