@@ -225,3 +225,15 @@ def test_server_fast_path_answers_as_the_framework(tmp_path: Path) -> None:
                     assert quick.get(nxt).content == slow.get(nxt).content, nxt
             assert any(answered) and not all(answered)
             answered.clear()
+
+
+def test_serving_index_with_ids_beyond_ascii(tmp_path: Path) -> None:
+    from conftest import coded, make_article, make_event
+
+    with Store(tmp_path / "u.duckdb") as store:
+        day = date(2021, 5, 1)
+        store.write([coded(make_article(aid="a1", day=day),
+                           *(make_event(i, day=day) for i in ("e1", "é2", "e3", "z4", "ü5")))])
+        index = ServingIndex(store)
+        assert index.events.ids.dtype.kind == "U"
+        assert_same_pages(index, store, 2, n=30)

@@ -401,6 +401,15 @@ class AnswerCache:
             self.data.move_to_end(key)
             return item[0]
 
+    def count(self, *, hit: bool) -> None:
+        """Count a lookup made with ``get(..., count=False)``."""
+        if self.size > 0:
+            with self.lock:
+                if hit:
+                    self.hits += 1
+                else:
+                    self.misses += 1
+
     def put(self, key: tuple[Any, ...], value: bytes, *,
             tags: Iterable[str] = (ALL,), generation: int | None = None) -> None:
         if self.size <= 0 or len(value) > self.max_bytes // 8:
@@ -996,8 +1005,9 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         if answer is None:
             return None
         key, compute, tags = answer
-        body = state.cache.get(key)
+        body = state.cache.get(key, count=False)  # counted below, or by the framework
         if body is not None:
+            state.cache.count(hit=True)
             return body
         generation = state.cache.generation
 
@@ -1007,8 +1017,8 @@ def create_app(config: ServerConfig, *, store: Store | None = None) -> Any:
         try:
             body = _json_bytes(compute(no_store))
         except _NeedsStore:
-            state.cache.misses -= 1  # the framework looks it up again
             return None
+        state.cache.count(hit=False)
         state.cache.put(key, body, tags=tags, generation=generation)
         return body
 

@@ -78,7 +78,11 @@ class _Events:
         ).fetchnumpy()
         self.neg_days = -np.asarray(cols["day"], dtype=_I32)
         """Minus the day of each position: ascending, so searchsorted finds date bounds."""
-        self.ids = np.asarray(cols["id"]).astype(str)
+        ids = np.asarray(cols["id"]).astype(str)
+        try:  # a quarter of the memory (ids are ASCII hashes); byte order is code point order
+            self.ids = ids.astype("S")
+        except UnicodeEncodeError:
+            self.ids = ids
         self.certain = np.asarray(cols["certain"], dtype=bool)
         self.n = len(self.ids)
         self.postings: dict[str, dict[str, np.ndarray]] = {}
@@ -104,7 +108,8 @@ class _Events:
             a = int(np.searchsorted(self.neg_days, d, "left"))
             b = int(np.searchsorted(self.neg_days, d, "right"))
             # within one day ids descend: the ids below the cursor's are the last ones
-            below = int(np.searchsorted(self.ids[a:b][::-1], after[1], "left"))
+            key = after[1].encode() if self.ids.dtype.kind == "S" else after[1]
+            below = int(np.searchsorted(self.ids[a:b][::-1], key, "left"))
             lo = max(lo, b - below)
         if f.since is not None:
             hi = min(hi, int(np.searchsorted(self.neg_days, -_day(f.since), "right")))
@@ -114,7 +119,11 @@ class _Events:
              limit: int) -> list[tuple[int, str]]:
         """``(day, id)`` of the first ``limit`` events of the page."""
         pos = self.positions(f, after, limit)
-        return list(zip((-self.neg_days[pos]).tolist(), self.ids[pos].tolist(), strict=True))
+        return list(zip((-self.neg_days[pos]).tolist(), self.id_list(pos), strict=True))
+
+    def id_list(self, pos: np.ndarray) -> list[str]:
+        ids = self.ids[pos].tolist()
+        return [i.decode() for i in ids] if self.ids.dtype.kind == "S" else ids
 
     def positions(self, f: EventFilter, after: tuple[date, str] | None,
                   limit: int) -> np.ndarray:
@@ -357,7 +366,7 @@ class ServingIndex:
             take(newest[~np.isin(newest, np.fromiter(want, dtype=_I32, count=len(want)))])
         pos = np.asarray(sorted(want), dtype=_I32)
         return [(i, _date(-d)) for d, i in zip(events.neg_days[pos].tolist(),
-                                               events.ids[pos].tolist(), strict=True)]
+                                               events.id_list(pos), strict=True)]
 
     # -- writes -----------------------------------------------------------------------
 
