@@ -40,8 +40,9 @@ stack, and much less sensitive to other work on the machine than latencies.
 The first 2 x clients answers warm the server up and are not counted. Prints the command,
 data, machine, load average (at the start and the end: the machine may be shared),
 versions, then per endpoint and per kind the count, errors and latency percentiles (p50,
-p95, p99, max, mean, in ms), the errors by status and code, the throughput, and the
-server's answer-cache and event-cache hit rates and reader-pool figures (from ``/health``).
+p95, p99, max, mean, in ms), the errors by status and code, the throughput, the server's
+answer-cache and event-cache hit rates, reader-pool and in-memory index figures (from
+``/health``), and its resident memory when ready and at its peak during the load.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_store import CODES, TYPES, build  # noqa: E402
-from common import cpu_seconds, footer, header, web_versions  # noqa: E402
+from common import RssSampler, cpu_seconds, footer, header, web_versions  # noqa: E402
 
 RECIPE = "2"
 """Version of the store's recipe (a kept ``--db`` of another is rebuilt): 2 has the
@@ -365,6 +366,8 @@ def table(results: list[Result]) -> None:
 
 
 def main() -> None:
+    import psutil
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--clients", type=int, default=50)
@@ -419,9 +422,11 @@ def main() -> None:
                     raise SystemExit(log) from None
                 time.sleep(0.1)
         ready = asyncio.run(wait_for_index(port, server))
+        rss_ready = psutil.Process(server.pid).memory_info().rss
         load_start = os.getloadavg()[0]
         cpu0 = cpu_seconds(server.pid), cpu_seconds()
-        results, secs = asyncio.run(run_load(port, args))
+        with RssSampler(server.pid) as sampler:
+            results, secs = asyncio.run(run_load(port, args))
         cpu = cpu_seconds(server.pid) - cpu0[0], cpu_seconds() - cpu0[1]
         health = asyncio.run(get_json(port, "/health"))
     finally:
@@ -439,6 +444,8 @@ def main() -> None:
     print(f"\nerrors by code: {json.dumps(dict(codes.most_common())) if codes else 'none'}")
     print(f"server in-memory index at the start: {json.dumps(ready)}; at the end: "
           f"{json.dumps(health.get('index'))}")
+    print(f"server memory (RSS): {rss_ready / 1e6:.0f} MB when ready, peak "
+          f"{sampler.peak / 1e6:.0f} MB during the load")
     cache = health.get("cache", {})
     asked = cache.get("hits", 0) + cache.get("misses", 0)
     print(f"server cache: {cache.get('hits', 0)} hits of {asked} lookups "
