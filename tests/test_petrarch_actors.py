@@ -51,6 +51,12 @@ def test_codes_map_to_country_sector_and_organisation(own: ActorKB) -> None:
     assert _map_code("USAMED", roles, orgs)[1] == "JRN"
     assert _map_code("USAHLH", roles, orgs)[1] == "MED"
     assert _map_code("SYRINS", roles, orgs)[1] == "REB"
+    # religion codes give REL when no role of another sector does; a religion alone has
+    # no country and is left out
+    assert _map_code("IRNMOS", roles, orgs)[:2] == ("IRN", "REL")
+    assert _map_code("EGYCHRCPT", roles, orgs)[:2] == ("EGY", "REL")
+    assert _map_code("PSEMOSREB", roles, orgs)[:2] == ("PSE", "REB")
+    assert _map_code("MOSSHI", roles, orgs) is None
     assert _map_code("---", roles, orgs) == ("", "", "", "none")
     assert _map_code("+++", roles, orgs) is None
 
@@ -77,6 +83,16 @@ def test_imported_names_are_added_and_detente_wins(petr: Path, own: ActorKB) -> 
     assert actors.lookup("culture minister")[0].sector == "GOV"
     assert actors.lookup("former defence minister")[0].sector == "ELI"
     assert not actors.lookup("human rights body")
+    # religion codes: COPTIC_CHRISTIAN [~CHRCPT], CLERIC [~REL]; ~MUS is no CAMEO code
+    assert actors.sector_of("coptic christian") == "REL"
+    assert actors.sector_of("cleric") == own.sector_of("cleric") == "REL"
+    assert not actors.lookup("top muslim")
+    # a name of several actors: THE_SHIRE [FRO/BIL/SAM], LORIEN [ELR/GAL]
+    (shire,) = actors.lookup("the Shire")
+    assert [(e.code, e.cameo) for e in actors.actors_of(shire.ref)] == [
+        ("FRO", "FRO"), ("BIL", "BIL"), ("SAM", "SAM")]
+    assert [e.code for e in actors.actors_of(actors.lookup("Lorien")[0].ref)] == ["ELR", "GAL"]
+    assert actors.actors_of("no-such-key") == ()
     imp = kb.imported
     assert imp is not None and imp.names > 50 and imp.known > 50 and imp.agents > 50
     # without --kb nothing changes
@@ -109,9 +125,11 @@ def test_a_user_dictionary_with_real_codes(tmp_path: Path, own: ActorKB) -> None
         "JOHN_Q_EXAMPLE [USA]\n"
         "\t[USAGOV 20010120-20090119]\n"
         "\t[USAELI >20090120]\n"
-        "MIDDLE_EARTH_TRIBUNAL [IGOUNO]\n", encoding="utf-8")
-    (src / "mine.agents.txt").write_text("WATCHMAKER [~BUS]\nFARMHAND [~AGR]\n",
-                                         encoding="utf-8")
+        "MIDDLE_EARTH_TRIBUNAL [IGOUNO]\n"
+        "EXAMPLE_BORDERLANDS [FRA/DEU]\n"
+        "EXAMPLE_SHIA_CLERGY [MOSSHI]\n", encoding="utf-8")
+    (src / "mine.agents.txt").write_text("WATCHMAKER [~BUS]\nFARMHAND [~AGR]\n"
+                                         "TEMPLE_ELDER [~BUD]\n", encoding="utf-8")
     out = tmp_path / "kb"
     import_petrarch([src], out)
     kb = load_knowledge([out], config=False)
@@ -128,8 +146,13 @@ def test_a_user_dictionary_with_real_codes(tmp_path: Path, own: ActorKB) -> None
     tribunal = actors.entry(actors.lookup("Middle Earth Tribunal")[0].ref)
     assert tribunal is not None and (tribunal.code, tribunal.kind) == ("UNO", "igo")
     assert actors.sector_of("watchmaker") == "BUS" and actors.sector_of("farmhand") == "AGR"
+    assert actors.sector_of("temple elder") == "REL"
+    borderlands = actors.lookup("Example Borderlands")[0].ref
+    assert [(e.code, e.sector) for e in actors.actors_of(borderlands)] == [
+        ("FRA", ""), ("DEU", "")]
+    assert not actors.lookup("Example Shia Clergy")
     rep = with_imported(own, kb.files)[1]
-    assert (rep.names, rep.known, rep.unmapped, rep.agents) == (3, 1, 0, 4)  # with plurals
+    assert (rep.names, rep.known, rep.unmapped, rep.agents) == (4, 1, 1, 6)  # with plurals
 
 
 @pytest.mark.model
@@ -149,6 +172,16 @@ def test_actors_resolve_explains_an_imported_name(petr: Path) -> None:
     text = CliRunner().invoke(app, ["actors", "resolve", "Cirith Ungol attacked Osgiliath.",
                                     "--date", "2015-03-04", "--kb", str(petr)]).stdout
     assert "rule imported-name" in text and "-> MOR MIL (CAMEO MORMIL)" in text
+
+
+@pytest.mark.model
+def test_a_name_of_several_actors_resolves_to_each(petr: Path) -> None:
+    res = CliRunner().invoke(app, ["actors", "resolve", "The Shire restored ties with Gondor.",
+                                   "--date", "2015-03-04", "--kb", str(petr), "--json"])
+    assert res.exit_code == 0, res.stderr
+    first = json.loads(res.stdout)[0]
+    assert first["text"] == "The Shire" and first["rule"] == "imported-name"
+    assert [e["code"] for e in first["entities"]] == ["FRO", "BIL", "SAM"]
 
 
 @pytest.mark.model

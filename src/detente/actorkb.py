@@ -251,6 +251,11 @@ class ActorEntry:
     """For imported dictionary actors: (code, sector, cameo, start, end) periods (end
     exclusive) that override ``code``, ``sector`` and ``cameo``; an empty code means the
     name is no actor then (PETRARCH's ``---``)."""
+    members: tuple[str, ...] = ()
+    """For an imported name coded as several actors (PETRARCH's ``[FRO/BIL/SAM]``): the
+    keys of its member entries in :attr:`ActorKB.entries`; the name stands for all of them
+    (an actor each, as for "Hungary and Romania"). The entry's own fields are its first
+    member's."""
 
     def sector_at(self, when: date | None) -> str:
         if when is not None:
@@ -394,6 +399,16 @@ class ActorKB:
 
     def entry(self, kb_key: str) -> ActorEntry | None:
         return self.entries.get(kb_key)
+
+    def actors_of(self, kb_key: str) -> tuple[ActorEntry, ...]:
+        """The entries a name's entry stands for: its members, else itself (none when the
+        key is unknown)."""
+        entry = self.entries.get(kb_key)
+        if entry is None:
+            return ()
+        if not entry.members:
+            return (entry,)
+        return tuple(m for k in entry.members if (m := self.entries.get(k)) is not None)
 
     def country(self, code: str) -> ActorEntry | None:
         """The country entry for an emitted ISO3 code."""

@@ -455,9 +455,8 @@ def _build_mention(sent: Sentence, text: str, ch: _Chain, kb: ActorKB, state: _D
     entities: list[Entity] = []
     rule = ""
     if ch.mods:
-        for m in ch.mods:
-            entry = kb.entry(m.hit.ref)
-            if entry is None or not entry.at(when)[0]:  # an imported name that is no actor then
+        for m, actor in [(u, e) for u in ch.mods for e in kb.actors_of(u.hit.ref)]:
+            if not actor.at(when)[0]:  # an imported name that is no actor then
                 continue
             msector = sector or (m.hit.sector if m.hit.feature in ("seat", "capital") else "")
             if ch.former and (is_title or ch.name):
@@ -465,9 +464,9 @@ def _build_mention(sent: Sentence, text: str, ch: _Chain, kb: ActorKB, state: _D
             etext = surface if len(ch.mods) == 1 else m.text
             es, ee = (start, end) if len(ch.mods) == 1 else (m.start, m.end)
             pname = ch.person.name if ch.person else name_text
-            ent = _entry_entity(kb, entry, sector=msector, text=etext, start=es, end=ee,
+            ent = _entry_entity(kb, actor, sector=msector, text=etext, start=es, end=ee,
                                 when=when, office=office if is_title else "", name=pname)
-            if ch.person is not None and len(ch.mods) == 1 and ch.person.code == entry.code:
+            if ch.person is not None and len(ch.mods) == 1 and ch.person.code == actor.code:
                 # "Turkish President Erdogan": the descriptor gives the role, the person
                 # entry is the knowledge behind the name
                 ent = replace(ent, kb_key=ch.person.kb_key, wikidata=ch.person.wikidata)
@@ -484,7 +483,7 @@ def _build_mention(sent: Sentence, text: str, ch: _Chain, kb: ActorKB, state: _D
             if feat == "capital" and not _capital_is_actor(sent, ch.mods[0]):
                 return None
             rule = _FEATURE_RULE.get(feat, feat)
-        if len(entities) > 1:
+        if len(entities) > 1 and len(ch.mods) > 1:  # one name of several actors keeps its rule
             rule = "compound" if not ch.roles else rule + "+compound"
     elif ch.name:
         if ch.person is not None and not ch.roles and norm(name_text) in state.names:

@@ -662,22 +662,39 @@ def _sector_codes(kb: ActorKB) -> dict[str, str]:
     return out
 
 
+RELIGION_CODES = frozenset({"BAH", "BUD", "CHR", "HIN", "JEW", "MOS", "SIK", "REL"})
+"""CAMEO's first-level religion codes (Baha'i, Buddhism, Christianity, Hinduism, Judaism,
+Islam, Sikhism) and the generic ``REL`` of PETRARCH's dictionaries (``CLERIC [~REL]``): in
+a code with no role of another sector they give PLOVER's REL sector (``~CHRCPT`` Coptic
+Christians, ``IRNMOS``); their second-level codes (``CPT``, ``SHI``) need no entry."""
+
+
+def _sector_in(code: str, roles: dict[str, str], first: int) -> str:
+    """The PLOVER sector of the three-letter codes of ``code`` from ``first`` on: the first
+    that is a sector's CAMEO role, else REL when one is a religion code, else empty."""
+    parts = [code[i:i + 3] for i in range(first, len(code) - 2, 3)]
+    return next((roles[p] for p in parts if p in roles),
+                "REL" if any(p in RELIGION_CODES for p in parts) else "")
+
+
 def _map_code(code: str, roles: dict[str, str], orgs: dict[str, str]
               ) -> tuple[str, str, str, str] | None:
     """A PETRARCH actor code as ``(code, sector, cameo, kind)``: the first three letters
     are the country (or PLOVER non-state code: IGO, NGO, IMG...), the first later
     three-letter role that is a CAMEO role of a PLOVER sector gives the sector
-    (``PSEREBHMS`` -> PSE, REB); an organisation whose CAMEO code it is gives its code
+    (``PSEREBHMS`` -> PSE, REB), else a religion code gives REL (``IRNMOS``, see
+    :data:`RELIGION_CODES`); an organisation whose CAMEO code it is gives its code
     (``IGOUNO`` -> UNO). ``---`` is no actor: ``("", "", "", "none")``. None when the code
-    cannot be read."""
+    cannot be read, or names a religion and no country (``MOSSHI``)."""
     c = code.strip().upper()
     if c == "---":
         return "", "", "", "none"
     if len(c) < 3 or not c.isalpha():
         return None
     head = c[:3]
-    sector = next((roles[c[i:i + 3]] for i in range(3, len(c) - 2, 3) if c[i:i + 3] in roles),
-                  "")
+    if head in RELIGION_CODES:
+        return None
+    sector = _sector_in(c, roles, 3)
     if head in NONSTATE_CODES:
         return orgs.get(c, head), sector, c, "igo"
     return head, sector, c, "group"
@@ -692,8 +709,9 @@ class ImportedActors:
     known: int = 0
     """Names left out because detente's own knowledge already reads them."""
     unmapped: int = 0
-    """Names left out because a code of theirs could not be mapped (several codes, as in
-    ``[FRO/BIL/SAM]``, or not letters, as in ``[+++]``)."""
+    """Names left out because a code of theirs could not be mapped (not letters, as in
+    ``[+++]``; a religion and no country, as in ``[MOSSHI]``; several codes in a dated
+    period, or several of which one cannot be read)."""
     agents: int = 0
     """Role words added (agents whose code maps to a PLOVER sector)."""
     agents_known: int = 0
@@ -710,9 +728,12 @@ def with_imported(kb: ActorKB, files: Sequence[DataFile]) -> tuple[ActorKB, Impo
     (``[USAGOV 20090120-20170120]``), become an :class:`ActorEntry` with the country (or
     non-state code), the PLOVER sector of its first mappable role and the code itself as
     its CAMEO code, resolved at the event's date; its phrases are ``imported`` hits whose
-    rule is ``imported-name``. An agent whose code maps to a sector (``~GOV``, ``~MILNAV``)
+    rule is ``imported-name``. A name of several actors (``THE_SHIRE [FRO/BIL/SAM]``)
+    becomes an entry whose ``members`` are one entry per code: the name gives an actor
+    each. An agent whose code maps to a sector (``~GOV``, ``~MILNAV``)
     becomes a title (singular) or role word (plural) of that sector; prefix agents
-    (``NGO~``) and codes with no PLOVER sector (``~MUS``) are left out. When several
+    (``NGO~``) and codes with no PLOVER sector (``~WGO``) are left out; religion codes give
+    REL (``~CHRCPT``, ``~REL``). When several
     imported actors share a name, the one loaded last (a later directory) wins."""
     report = ImportedActors()
     actor_files = [f for f in files if f.kind == "coded-actors"]
@@ -733,9 +754,11 @@ def with_imported(kb: ActorKB, files: Sequence[DataFile]) -> tuple[ActorKB, Impo
         for e in df.entries:
             defaults = e.get("codes") or []
             periods = e.get("periods") or []
+            members = [_map_code(c, roles, orgs) for c in defaults]
+            several = len(defaults) > 1 and not periods and all(
+                m is not None and m[3] != "none" for m in members)
             mapped: list[tuple[str, str, str, str] | None] = (
-                [_map_code(defaults[0], roles, orgs)] if len(defaults) == 1
-                else [None] if defaults else [])
+                members[:1] if len(defaults) == 1 or several else [None] if defaults else [])
             dated = []
             for p in periods:
                 codes = p.get("codes") or []
@@ -755,9 +778,15 @@ def with_imported(kb: ActorKB, files: Sequence[DataFile]) -> tuple[ActorKB, Impo
             base = ok[0] if defaults else ("", "", "", "none")
             kinds = [m[3] for m in ok if m[3] != "none"]
             kb_key = f"{stem}:{e['key']}"
+            keys: tuple[str, ...] = ()
+            if several:  # [FRO/BIL/SAM]: the name stands for each of these actors
+                keys = tuple(f"{kb_key}#{m[2]}" for m in members if m is not None)
+                for key, m in zip(keys, [m for m in members if m is not None], strict=True):
+                    entries[key] = ActorEntry(key, m[0], e["name"].title(), cameo=m[2],
+                                              sector=m[1], kind=m[3])
             entries[kb_key] = ActorEntry(
                 kb_key, base[0], e["name"].title(), cameo=base[2], sector=base[1],
-                kind=kinds[0] if kinds else "group", dated=tuple(dated))
+                kind=kinds[0] if kinds else "group", dated=tuple(dated), members=keys)
             # with "the" too: detente's own "the X" aliases ("the Hamas") would otherwise
             # take the first words of "the Hamas military command"
             for name in names:
@@ -775,8 +804,7 @@ def with_imported(kb: ActorKB, files: Sequence[DataFile]) -> tuple[ActorKB, Impo
     for df in agent_files:
         for e in df.entries:
             code = str(e.get("code") or "").strip().upper()
-            sector = next((roles[code[i:i + 3]] for i in range(0, len(code) - 2, 3)
-                           if code[i:i + 3] in roles), "")
+            sector = _sector_in(code, roles, 0)
             forms = [norm(_words(ph)) for ph in e.get("phrases") or []]
             if e.get("position") == "prefix" or not sector:
                 report.agents_unmapped += len(forms)
