@@ -742,7 +742,7 @@ def kb_import_petrarch(
         out.print(f"actors stage (every coder): {imp.names} actor names and {imp.agents} role "
                   f"words added; {imp.known + imp.agents_known} left out as detente's own "
                   f"knowledge reads them (it wins), {imp.unmapped + imp.agents_unmapped} "
-                  "with codes that name no single actor or PLOVER sector", markup=False)
+                  "with codes that name no actor or PLOVER sector", markup=False)
     out.print(f"use it with: detente code --kb {output} FILE (any coder; --coder petrarch-1 "
               "for the dictionaries' verb patterns)", markup=False)
 
