@@ -3,7 +3,7 @@
 Usage::
 
     python bench/bench_scaling.py [--articles 2000] [--repeat 3]
-                                  [--modes inproc,workers1,workers2,dask1,dask2]
+                                  [--modes inproc,workers1,workers2,dask1,dask2,twin]
                                   [--data ../shared/data]
 
 Data: the benchmark corpus (``bench/corpus.py``), written once to a JSONL file.
@@ -14,7 +14,14 @@ Each mode is ``detente.ingest`` of the whole file into a fresh store, in a fresh
 - ``workersN``: N local worker processes (``detente ingest --workers N``);
 - ``daskN``: a Dask LocalCluster of N single-threaded worker processes; the ingest runs
   as ``detente ingest --dask ADDRESS`` against it, Parquet part files in a temporary
-  directory.
+  directory;
+- ``twin`` (not run unless named in ``--modes``): the machine's own ceiling for two
+  processes. Two independent ``inproc`` runs at once, each on one half of the corpus into
+  its own store (no pool, no inter-process traffic, no shared pages, each loading its own
+  model in parallel); wall is until both have finished. ``inproc / twin`` is what two
+  processes can give on these cores at best: when it is well under 2, the cores slow down
+  each other (shared caches and memory bandwidth, or two virtual CPUs on one physical
+  core), and no worker pool can do better.
 
 Two times per run, both printed:
 
@@ -48,7 +55,35 @@ from pathlib import Path
 from common import alternate, footer, header, load, median, run_child, spread
 from corpus import RECIPE, default_data, write_corpus
 
-MODES = ("inproc", "workers1", "workers2", "dask1", "dask2")
+MODES = ("inproc", "workers1", "workers2", "dask1", "dask2", "twin")
+DEFAULT_MODES = MODES[:-1]
+
+
+def twin(corpus: Path, tmp: Path) -> dict[str, object]:
+    """Two ``inproc`` children at once, each on one half of ``corpus``."""
+    import resource
+    import subprocess
+
+    lines = corpus.read_text(encoding="utf-8").splitlines(keepends=True)
+    halves = []
+    for i, part in enumerate((lines[:len(lines) // 2], lines[len(lines) // 2:])):
+        half = tmp / f"twin-{i}-{time.time_ns()}.jsonl"
+        half.write_text("".join(part), encoding="utf-8")
+        halves.append(half)
+    t = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, __file__, "--child", "inproc", str(h), str(tmp)],
+                              stdout=subprocess.PIPE, text=True) for h in halves]
+    outs = [p.communicate()[0] for p in procs]
+    wall = time.perf_counter() - t
+    if any(p.returncode for p in procs):
+        raise RuntimeError(f"a twin child failed: {[p.returncode for p in procs]}")
+    got = [json.loads([ln for ln in o.splitlines() if ln.strip()][-1]) for o in outs]
+    cpu = sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f)
+              for f in ("ru_utime", "ru_stime"))
+    return {"mode": "twin", "seconds": wall, "startup": max(g["startup"] for g in got),
+            "run": wall - max(g["startup"] for g in got),
+            "first": min(g["first"] for g in got), "cpu": cpu, "cpu_self": 0.0,
+            "articles": sum(g["articles"] for g in got), "events": sum(g["events"] for g in got)}
 
 
 def child(mode: str, corpus: Path, tmp: Path) -> dict[str, object]:
@@ -57,6 +92,8 @@ def child(mode: str, corpus: Path, tmp: Path) -> dict[str, object]:
     from detente import api, distributed
     from detente.nlp import load_model
 
+    if mode == "twin":
+        return twin(corpus, tmp)
     first: list[float] = []
     t = time.perf_counter()
 
@@ -84,10 +121,10 @@ def child(mode: str, corpus: Path, tmp: Path) -> dict[str, object]:
     wall = time.perf_counter() - t
     if not mode.startswith("dask"):
         run_end = wall
-    cpu = sum(getattr(resource.getrusage(who), f) for who in
-              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    own, children = (sum(getattr(resource.getrusage(who), f) for f in ("ru_utime", "ru_stime"))
+                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return {"mode": mode, "seconds": wall, "startup": startup, "run": run_end - startup,
-            "first": first[0] if first else 0.0, "cpu": cpu,
+            "first": first[0] if first else 0.0, "cpu": own + children, "cpu_self": own,
             "articles": summary.articles, "events": summary.events}
 
 
@@ -95,7 +132,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--modes", default=",".join(DEFAULT_MODES),
+                    help=f"comma-separated, from {', '.join(MODES)} (default: all but twin)")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--child", nargs=3, metavar=("MODE", "CORPUS", "TMP"),
                     help=argparse.SUPPRESS)
@@ -117,7 +155,8 @@ def main() -> None:
     ratios: dict[str, list[float]] = {}
     pairs = [("workers2", "workers1", "seconds"), ("dask2", "dask1", "seconds"),
              ("dask2", "dask1", "run"), ("workers2", "inproc", "seconds"),
-             ("dask1", "workers1", "seconds")]
+             ("dask1", "workers1", "seconds"), ("twin", "inproc", "seconds"),
+             ("workers2", "twin", "seconds")]
     for rep in range(args.repeat):
         got: dict[str, dict[str, object]] = {}
         for m in alternate(modes, rep):
@@ -140,20 +179,25 @@ def main() -> None:
 
     print(f"\nper run: {n} articles; {args.repeat} repeats; median [min-max]")
     print(f"{'mode':<9} {'wall s':>24} {'articles/s':>11} {'start-up s':>11} "
-          f"{'after start-up/s':>17} {'first s':>8} {'cpu s':>7} {'peak RSS MB':>12}")
+          f"{'after start-up/s':>17} {'first s':>8} {'cpu s':>7} {'parent':>7} {'peak RSS MB':>12}")
     for m, rs in runs.items():
         secs = [float(r["seconds"]) for r in rs]
         peak = max(float(r["peak_rss_mb"]) for r in rs)
-        separate = m == "inproc" or m.startswith("dask")
+        separate = m in ("inproc", "twin") or m.startswith("dask")
         start = f"{med(rs, 'startup'):.1f}" if separate else "(in wall)"
         after = f"{n / med(rs, 'run'):.2f}" if separate else "-"
         print(f"{m:<9} {spread(secs):>24} {n / median(secs):>11.2f} {start:>11} {after:>17} "
-              f"{med(rs, 'first'):>8.1f} {med(rs, 'cpu'):>7.1f} {peak:>12.0f}")
+              f"{med(rs, 'first'):>8.1f} {med(rs, 'cpu'):>7.1f} {med(rs, 'cpu_self'):>7.1f} "
+              f"{peak:>12.0f}")
     print("wall: the whole command, start-up included; start-up: loading the model and the "
           "knowledge (inproc), starting the cluster and loading them on its workers (dask); "
           "after start-up: articles/s of the ingest on the warm process or cluster; "
-          "first: seconds to the first coded article; cpu s: the run's process tree; "
-          "peak RSS: all processes of the run together (workers included)")
+          "first: seconds to the first coded article; cpu s: the run's process tree; parent: "
+          "the CPU of the calling process alone (in process: all of it; with workers or a "
+          "Dask cluster: start-up, reading, dedup, the store writes and receiving the "
+          "results; the rest is the workers'); "
+          "peak RSS: all processes of the run together (workers included); twin: two "
+          "independent in-process runs on the two halves at once (the cores' own ceiling)")
     for k, v in ratios.items():
         print(f"throughput ratio {k}, per repeat: {spread(v)}")
     footer()
