@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -257,10 +257,21 @@ def test_dedup_copy_in_the_same_batch(tmp_path: Path) -> None:
 
 def test_dedup_daily_reports_do_not_chain_into_a_long_event() -> None:
     days = [make_event(f"d{i:02d}", day=date(2021, 3, 1) + (date(2021, 3, 3) - date(2021, 3, 1))
-                       * i) for i in range(10)]  # every second day for three weeks
+                       * i, date_basis="text") for i in range(10)]  # every second day, 3 weeks
     changed = EventClusterer(None, DedupConfig(window_days=3, max_span_days=7)).assign_batch(
         days)
     assert len(changed) >= 3
     assert all((c.date_hi - c.date_lo).days <= 7 for c in changed)
     one = EventClusterer(None, DedupConfig(window_days=3, max_span_days=60)).assign_batch(days)
     assert len(one) == 1
+
+
+def test_dedup_undated_reports_do_not_stretch_an_event() -> None:
+    # reports dated only by their publication happened on or before it: they may join an
+    # event a few days earlier, but never widen it, so they cannot chain either
+    days = [make_event(f"d{i:02d}", day=date(2021, 3, 1) + timedelta(days=2 * i))
+            for i in range(10)]
+    changed = EventClusterer(None, DedupConfig(window_days=3, max_span_days=60)).assign_batch(
+        days)
+    assert all(c.date_lo == c.date_hi for c in changed)
+    assert len(changed) > 1

@@ -18,6 +18,7 @@ from detente.dedup import (
     evidence,
     reach,
     score,
+    undated,
 )
 from detente.records import Article, Entity, Event, Evidence, Place
 from detente.store import DedupBatch, Store
@@ -128,7 +129,7 @@ def test_dedup_named_victim_joins_whoever_did_it_and_reaches_back() -> None:
                    day=DAY + timedelta(days=12), basis="publication", recipient=victim,
                    actor=coded_actor)
     config = DedupConfig()
-    assert reach(later, config)[0] == DAY - timedelta(days=2)
+    assert reach(later, config)[0] == DAY + timedelta(days=12 - config.lookback_days)
     changed = EventClusterer(None, config).assign_batch([shot, later])
     assert len(changed) == 1
     # a recollection dated by its publication does not stretch the event over two weeks
@@ -200,3 +201,62 @@ def test_dedup_store_without_evidence_column_gets_it(tmp_path: Path) -> None:
         _write(store, EventClusterer(store), [attack("e1", JESUITS),
                                               attack("e2", JESUITS_2)])
         assert store.event_cluster_id("e2") == "e1"
+
+
+SOYAPANGO = Place(text="Soyapango", name="Soyapango", country="SLV", geonameid=3583446)
+
+
+def test_dedup_undated_mention_recalls_an_earlier_event_on_strong_evidence() -> None:
+    # a mention dated only by its publication happened on or before that day: it may
+    # join an event up to lookback_days earlier, beyond the window only on evidence of
+    # that particular event (two rare names and the place: 0.9)
+    config = DedupConfig()
+    first = attack("e1", JESUITS, location=SOYAPANGO)
+    later = attack("e2", JESUITS_2, day=DAY + timedelta(days=8), basis="publication",
+                   location=SOYAPANGO)
+    assert config.window_days < 8 <= config.lookback_days + config.window_days
+    assert reach(later, config) == (DAY - timedelta(days=config.lookback_days - 8),
+                                    DAY + timedelta(days=8))
+    changed = EventClusterer(None, config).assign_batch([first, later])
+    assert [sorted(c.new_members) for c in changed] == [["e1", "e2"]]
+    # ... without widening the event to its publication date
+    assert (changed[0].date_lo, changed[0].date_hi) == (DAY, DAY)
+    # the same mention dated by its own text to that later day is another event
+    dated = replace(later, date_basis="text")
+    assert len(EventClusterer(None, config).assign_batch([first, dated])) == 2
+    # two names without the place reach the match threshold, but not the look-back's
+    no_place = replace(later, location=None)
+    assert len(EventClusterer(None, config).assign_batch([first, no_place])) == 2
+    # within the window of its publication date the usual threshold is enough
+    near = replace(no_place, date=DAY + timedelta(days=2), published=DAY + timedelta(days=2))
+    assert len(EventClusterer(None, config).assign_batch([first, near])) == 1
+    # the look-back is configuration
+    off = DedupConfig(lookback_days=0)
+    assert len(EventClusterer(None, off).assign_batch([first, later])) == 2
+    strict = DedupConfig(lookback_threshold=2.0)
+    assert len(EventClusterer(None, strict).assign_batch([first, later])) == 2
+
+
+def test_dedup_recollection_needs_more_than_agreeing_actors() -> None:
+    # coded actors that agree say which actors, not which event: they do not count
+    # towards a recollection's evidence (a name, the place and the actor: 0.6 + 0.3)
+    army = (Entity(code="SLV", sector="MIL", name="El Salvador", text="the army"),)
+    first = attack("e1", "Troops of the army fought the rebels near Guazapa.", actor=army,
+                   location=SOYAPANGO)
+    later = attack("e2", "The fighting near Guazapa went on.", actor=army,
+                   day=DAY + timedelta(days=8), basis="publication", location=SOYAPANGO)
+    assert score(evidence(later), evidence(first)) == pytest.approx(0.9)
+    assert score(evidence(later), evidence(first), actors=False) == pytest.approx(0.6)
+    assert len(EventClusterer(None).assign_batch([first, later])) == 2
+    # within the window the same evidence joins them
+    near = replace(later, date=DAY + timedelta(days=1), published=DAY + timedelta(days=1))
+    assert len(EventClusterer(None).assign_batch([first, near])) == 1
+
+
+def test_dedup_unknown_day_is_undated() -> None:
+    # a past narration whose day is unknown is dated at its publication with precision
+    # "unknown": it too happened on or before that day
+    e = attack("e1", JESUITS, basis="text", date_precision="unknown")
+    assert undated(e) and not undated(attack("e2", JESUITS, basis="text"))
+    assert undated(attack("e3", JESUITS, basis="publication"))
+    assert reach(e, DedupConfig())[0] == DAY - timedelta(days=DedupConfig().lookback_days)

@@ -42,6 +42,12 @@ CASES = [
     ("a year ago", False, date(2020, 1, 1), "year"),
     ("the 1990s", False, date(1990, 1, 1), "decade"),
     ("2021-09-15", False, date(2021, 9, 15), "day"),
+    # a clock time or a part of the day before the day itself
+    ("at 0945 this morning", False, date(2021, 10, 1), "day"),
+    ("approximately 2200 last night", False, date(2021, 9, 30), "day"),
+    ("2200 hours yesterday", False, date(2021, 9, 30), "day"),
+    ("early in the morning of 16 September", False, date(2021, 9, 16), "day"),
+    ("the night of 3 March", False, date(2021, 3, 3), "day"),
 ]
 
 
@@ -51,7 +57,8 @@ def test_temporal_resolves_expressions(text: str, future: bool, expected: date,
     assert resolve_expression(text, PUB, future=future) == (expected, precision)
 
 
-@pytest.mark.parametrize("text", ["recently", "soon", "at times", "", "the day", "February 30"])
+@pytest.mark.parametrize("text", ["recently", "soon", "at times", "", "the day", "February 30",
+                                  "0945", "at 2200 hours", "the morning of"])
 def test_temporal_unknown_expressions_are_none(text: str) -> None:
     assert resolve_expression(text, PUB) is None
 
@@ -108,6 +115,53 @@ def test_temporal_without_expression_uses_publication() -> None:
     assert (res.date, res.basis, res.text, res.historical) == (PUB, "publication", "", False)
 
 
+# "early in the morning of 16 September , priests were killed": the entity recogniser
+# found no date; the day of the month is still found, and the part of the day it
+# belongs to ("morning") dates what that phrase modifies
+MORNING = _sentence([
+    ("early", "early", "ADV", "RB", "advmod", 1),
+    ("in", "in", "ADP", "IN", "prep", 10),
+    ("the", "the", "DET", "DT", "det", 3),
+    ("morning", "morning", "NOUN", "NN", "pobj", 1),
+    ("of", "of", "ADP", "IN", "prep", 3),
+    ("16", "16", "NUM", "CD", "nummod", 6),
+    ("September", "September", "PROPN", "NNP", "pobj", 4),
+    (",", ",", "PUNCT", ",", "punct", 10),
+    ("priests", "priest", "NOUN", "NNS", "nsubjpass", 10),
+    ("were", "be", "AUX", "VBD", "auxpass", 10),
+    ("killed", "kill", "VERB", "VBN", "ROOT", 10),
+], ents=(Span(0, 4, "TIME", "early in the morning"),))
+
+
+def test_temporal_day_of_month_in_a_part_of_the_day() -> None:
+    res = resolve_event_date(MORNING, 10, PUB)
+    assert (res.date, res.basis, res.text) == (date(2021, 9, 16), "text", "of 16 September")
+
+
+# "At 0945 this morning , gunmen carried out an attack": one TIME entity with the clock
+CLOCK = _sentence([
+    ("At", "at", "ADP", "IN", "prep", 6),
+    ("0945", "0945", "NUM", "CD", "pobj", 0),
+    ("this", "this", "DET", "DT", "det", 3),
+    ("morning", "morning", "NOUN", "NN", "npadvmod", 6),
+    (",", ",", "PUNCT", ",", "punct", 6),
+    ("gunmen", "gunman", "NOUN", "NNS", "nsubj", 6),
+    ("carried", "carry", "VERB", "VBD", "ROOT", 6),
+    ("out", "out", "ADP", "RP", "prt", 6),
+    ("an", "an", "DET", "DT", "det", 9),
+    ("attack", "attack", "NOUN", "NN", "dobj", 6),
+], ents=(Span(1, 4, "TIME", "0945 this morning"),))
+
+
+def test_temporal_clock_time_before_the_day() -> None:
+    res = resolve_event_date(CLOCK, 9, PUB)
+    assert (res.date, res.basis) == (PUB, "text")
+    # an hour alone says nothing of the day: the publication date, as before
+    bare = _sentence([(t.text, t.lemma, t.pos, t.tag, t.dep, t.head) for t in CLOCK.tokens],
+                     ents=(Span(1, 2, "TIME", "0945"),))
+    assert resolve_event_date(bare, 9, PUB).basis == "publication"
+
+
 @pytest.mark.model
 @pytest.mark.parametrize(("text", "trigger", "expected", "precision", "basis"), [
     ("Turkey bought the system in 2017 from Russia.", "bought", date(2017, 1, 1), "year",
@@ -120,6 +174,10 @@ def test_temporal_without_expression_uses_publication() -> None:
      "text"),
     ("Following Turkey's purchase of the system, the US warned Ankara on Friday.",
      "purchase", PUB, "day", "publication"),
+    ("At 0945 this morning, a group of subversives conducted an armed attack against a "
+     "former minister.", "attack", PUB, "day", "text"),
+    ("A few hours later, early in the morning of 16 September, six priests were "
+     "assassinated in their residence.", "assassinated", date(2021, 9, 16), "day", "text"),
 ])
 def test_temporal_event_date_on_parsed_sentences(text: str, trigger: str, expected: date,
                                                  precision: str, basis: str) -> None:
@@ -132,3 +190,11 @@ def test_temporal_event_date_on_parsed_sentences(text: str, trigger: str, expect
     future = any(t.lemma == "will" for t in s.tokens)
     res = resolve_event_date(s, i, PUB, future=future, speech=frozenset({"say"}))
     assert (res.date, res.precision, res.basis) == (expected, precision, basis)
+
+
+def test_temporal_number_before_a_modal_is_no_date() -> None:
+    # "2 may": the verb, not the month
+    s = _sentence([("The", "the", "DET", "DT", "det", 1), ("2", "2", "NUM", "CD", "nsubj", 3),
+                   ("may", "may", "AUX", "MD", "aux", 3), ("attack", "attack", "VERB", "VB",
+                                                          "ROOT", 3)])
+    assert resolve_event_date(s, 3, PUB).basis == "publication"

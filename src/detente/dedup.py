@@ -32,8 +32,11 @@ with its mentions. Two events are compatible when
   one).
 
 An event naming a particular victim is identified by its type and victims whoever the
-report says did it, and when it has no date of its own it may recall an event up to
-``lookback_days`` earlier. An event that these keys do not place (most reports of
+report says did it. A mention with no date of its own (dated by its publication) happened
+on or before that day, not on it: it may recall an event up to ``lookback_days`` earlier
+without widening it, beyond the window only by its victim's key or on evidence that
+reaches ``lookback_threshold`` (:func:`reach`, :func:`recalls`). An event that these keys
+do not place (most reports of
 violence name no actor the knowledge base knows) is scored against the candidate events
 that share evidence with it, :func:`evidence` and :func:`score` (a named victim, rare name
 words of its sentence, the place, objects, compatible coded actors; differing coded actors
@@ -90,11 +93,17 @@ class DedupConfig:
     """Words per shingle."""
     min_words: int = 20
     """Articles shorter than this are only deduplicated exactly."""
-    lookback_days: int = 14
-    """How far before its publication a report with no date of its own may place an event
-    that names its victim ("after the murder of Senator X ..."): such a mention joins an
-    earlier event of that victim up to this many days (plus the window) back, without
-    widening it."""
+    lookback_days: int = 10
+    """How far before its publication an event mention with no date of its own (dated by
+    its publication, or a past narration whose day is unknown) may lie: it happened on or
+    before that day ("after the murder of Senator X ..."), so it may join an earlier event
+    up to this many days (plus the window) back, without widening it; beyond the window
+    of its publication date it needs :attr:`lookback_threshold` (a named victim joins by
+    its key)."""
+    lookback_threshold: float = 0.9
+    """Evidence score (:data:`EVIDENCE_WEIGHTS`, coded actors not counted) that a mention
+    with no date of its own needs to join an event that lies before its publication date
+    by more than the window (above 1.5: only by a named victim's key)."""
     victim_key: bool = True
     """An event naming a particular victim is identified by its type and victims alone
     (whoever the report says did it)."""
@@ -381,20 +390,31 @@ def interval(e: Event) -> tuple[date, date]:
     return e.date, e.date + timedelta(days=PRECISION_DAYS.get(e.date_precision, 0))
 
 
+def undated(e: Event) -> bool:
+    """Whether a mention has no date of its own: dated by its publication, or a past
+    narration whose day is unknown. It happened on or before that date, not on it."""
+    return e.date_basis == "publication" or e.date_precision == "unknown"
+
+
 def _looks_back(e: Event, config: DedupConfig) -> bool:
-    """A report with no date of its own that names its victim may recall an earlier
-    event ("after the murder of Senator X ...")."""
-    return (config.lookback_days > 0 and e.date_basis == "publication"
-            and bool(_named_victims(e)))
+    """A mention with no date of its own may recall an earlier event ("after the murder
+    of Senator X ...")."""
+    return config.lookback_days > 0 and undated(e)
 
 
 def reach(e: Event, config: DedupConfig) -> tuple[date, date]:
     """The dates an event may lie in: its interval, reaching ``lookback_days`` back for a
-    mention dated only by its publication that names its victim."""
+    mention with no date of its own (:func:`undated`)."""
     lo, hi = interval(e)
     if _looks_back(e, config):
         lo -= timedelta(days=config.lookback_days)
     return lo, hi
+
+
+def recalls(e: Event, c: Cluster, config: DedupConfig) -> bool:
+    """Whether event ``c`` lies within ``e``'s reach only by its look-back: more than the
+    window before the mention's own date (such a match needs stronger evidence)."""
+    return _gap(interval(e), (c.date_lo, c.date_hi)) > config.window_days
 
 
 def _widens(e: Event, config: DedupConfig) -> bool:
@@ -509,9 +529,11 @@ def _same_actor(a: str, b: str) -> bool:
 
 
 def score(mine: frozenset[str], theirs: frozenset[str],
-          common: frozenset[str] = frozenset()) -> float:
+          common: frozenset[str] = frozenset(), *, actors: bool = True) -> float:
     """Evidence score of a mention (signals ``mine``) against an event (``theirs``);
-    ``common`` name words do not count (:data:`EVIDENCE_WEIGHTS`)."""
+    ``common`` name words do not count (:data:`EVIDENCE_WEIGHTS`). Without ``actors``,
+    coded actors that agree add nothing (those that differ still give 0): what a
+    recollection needs is evidence of the particular event, not of its usual actors."""
     shared = (mine & theirs) - common
     surnames = {x.rsplit("|", 1)[1][2:] for x in shared if _kind(x) == "s"}
     if surnames:  # a victim's surname is not counted again as a name word
@@ -528,7 +550,8 @@ def score(mine: frozenset[str], theirs: frozenset[str],
         if ours and others:
             if not any(_same_actor(x, y) for x in ours for y in others):
                 return 0.0  # known actors (recipients) differ: another event
-            kinds[side] = 1
+            if actors:
+                kinds[side] = 1
     return sum(EVIDENCE_WEIGHTS[k] * (min(n, 2) if k == "t" else 1)
                for k, n in kinds.items())
 
@@ -660,6 +683,14 @@ class EventClusterer:
             if _kind(sig) in BLOCKING_KINDS:
                 self._by_signal.setdefault(sig, {})[c.id] = c
 
+    def _recollection(self, mine: frozenset[str], c: Cluster,
+                      common: frozenset[str] = frozenset()) -> bool:
+        """Whether a mention with no date of its own has the evidence to join event ``c``
+        that lies before its publication by more than the window."""
+        common = common | frozenset(x for x in mine if _kind(x) == "t" and self._common(x))
+        return (score(mine, c.evidence, common, actors=False) + 1e-9
+                >= self.config.lookback_threshold)
+
     def _by_evidence(self, e: Event, mine: frozenset[str]) -> Cluster | None:
         """The compatible event with the best evidence score reaching the threshold."""
         if self.config.match_threshold > 1.5:
@@ -684,6 +715,9 @@ class EventClusterer:
                 continue
             sc = score(mine, c.evidence, frozenset(common))
             if sc + 1e-9 < self.config.match_threshold:
+                continue
+            if (recalls(e, c, self.config) and not _named_victims(e)
+                    and not self._recollection(mine, c, frozenset(common))):
                 continue
             rank = (-sc, _gap(span, (c.date_lo, c.date_hi)), c.date_lo, c.id)
             if best_rank is None or rank < best_rank:
@@ -761,12 +795,15 @@ class EventClusterer:
         known = self._by_key.setdefault(key, {})
         best: Cluster | None = into
         best_rank: tuple[int, date, str] | None = None
+        mine = evidence(e)
+        victims = self.config.victim_key and bool(_named_victims(e))
         for c in known.values() if best is None else ():
-            if compatible(e, c, self.config):
+            if compatible(e, c, self.config) and (
+                    victims or not recalls(e, c, self.config)
+                    or self._recollection(mine, c)):
                 rank = (_gap((rlo, rhi), (c.date_lo, c.date_hi)), c.date_lo, c.id)
                 if best_rank is None or rank < best_rank:
                     best, best_rank = c, rank
-        mine = evidence(e)
         if best is None:
             best = self._by_evidence(e, mine)
         self._count(mine)

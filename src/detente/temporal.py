@@ -36,6 +36,14 @@ _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 
 _LEAD = re.compile(r"^(?:on|in|at|during|since|from|by|as of|over|for|until|of)\s+")
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_PARTS = r"(?:\s+(?:morning|afternoon|evening|night))?"
+_CLOCK = re.compile(r"^(?:(?:at|approximately|about|around|some)\s+)*"
+                    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s+(?:hours|hrs|gmt|local time))?\s+(?=\S)")
+_PART_OF = re.compile(r"^(?:(?:early|late)\s+)?(?:(?:in|on|at|during)\s+)?(?:the\s+)?"
+                      r"(?:morning|afternoon|evening|night|early hours|dawn)\s+of\s+")
+_TIME_NOUNS = frozenset({"morning", "afternoon", "evening", "night", "dawn", "daybreak",
+                         "midnight", "noon", "hours", "hour"})
+"""Nouns of a time of day: a date attached to one ("the morning of 16 November", "at
+2200 last night") dates what that phrase modifies."""
 
 
 class Resolved(NamedTuple):
@@ -101,6 +109,10 @@ def _resolve_expression(text: str, published: date, *, future: bool
     t = t.replace("’", "'")
     t = _LEAD.sub("", t)
     t = re.sub(r"^the\s+", "", t)
+    # a clock time or a part of the day before the day itself: "0945 this morning",
+    # "approximately 2200 last night", "early in the morning of 16 November"
+    t = _CLOCK.sub("", t)
+    t = _PART_OF.sub("", t)
     if not t:
         return None
     if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", t):
@@ -193,13 +205,45 @@ _CLIMB_NOUN = frozenset({"dobj", "nsubj", "nsubjpass", "attr", "pobj", "conj", "
 _BARE = frozenset({"yesterday", "today", "tomorrow", "tonight"})
 
 
+def _day_number(tok: Token) -> bool:
+    return re.fullmatch(r"\d{1,2}", tok.text) is not None
+
+
+def _month(tok: Token) -> bool:
+    """A month's name used as a noun (not the verb "may", "march")."""
+    return tok.text.lower().rstrip(".") in _MONTHS and tok.pos in ("PROPN", "NOUN")
+
+
+def _with_day(toks: tuple[Token, ...], start: int, end: int) -> tuple[int, int]:
+    """A month that the entity recogniser took without its day ("16 [September]",
+    "[March] 3"), with the day."""
+    if end - start == 1 and _month(toks[start]):
+        if start > 0 and _day_number(toks[start - 1]):
+            return start - 1, end
+        if end < len(toks) and _day_number(toks[end]):
+            return start, end + 1
+    return start, end
+
+
 def _expressions(sentence: Sentence) -> list[tuple[int, int]]:
-    """Token ranges of candidate temporal expressions (DATE/TIME entities, bare words)."""
-    spans = [(e.start, e.end) for e in sentence.entities if e.label in ("DATE", "TIME")]
+    """Token ranges of candidate temporal expressions (DATE/TIME entities, bare words,
+    and a day of a month that the entity recogniser missed: "16 November", "March 3")."""
+    toks = sentence.tokens
+    spans = [_with_day(toks, e.start, e.end) for e in sentence.entities
+             if e.label in ("DATE", "TIME")]
     covered = {i for s, e in spans for i in range(s, e)}
-    for t in sentence.tokens:
-        if t.i not in covered and t.text.lower() in _BARE:
+    for t in toks:
+        if t.i in covered:
+            continue
+        if t.text.lower() in _BARE:
             spans.append((t.i, t.i + 1))
+            continue
+        nxt = toks[t.i + 1] if t.i + 1 < len(toks) else None
+        if nxt is None or nxt.i in covered:
+            continue
+        if (_day_number(t) and _month(nxt)) or (_month(t) and _day_number(nxt)):
+            spans.append((t.i, t.i + 2))
+            covered |= {t.i, t.i + 1}
     return spans
 
 
@@ -217,6 +261,18 @@ def _attachment(tokens: tuple[Token, ...], start: int, end: int) -> tuple[int, i
             head != root and tokens[head].pos == "ADP"):
         prep = head
         head = tokens[head].head
+    # "early in the morning of 16 November", "at 0945 this morning": the time of day
+    # and the day date what the phrase modifies
+    for _ in range(3):
+        tok = tokens[head]
+        up = tok.head
+        if up == head or not (tok.lemma.lower() in _TIME_NOUNS or tok.pos == "NUM"):
+            break
+        if tok.dep not in ("pobj", "npadvmod", "nummod", "appos"):
+            break
+        if tokens[up].pos == "ADP" and tokens[up].head != up:
+            up = tokens[up].head
+        head = up
     return head, prep
 
 
