@@ -22,7 +22,9 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "a.duckdb"
     with Store(path) as s:
         s.write([coded(make_article(),
-                       *(make_event(f"e{m}", day=date(2021, m, 3)) for m in range(1, 7)),
+                       # dated by their text: undated reports never widen an event
+                       *(make_event(f"e{m}", day=date(2021, m, 3), date_basis="text")
+                         for m in range(1, 7)),
                        make_event("c1", event_type="CONSULT", quad_class=1, goldstein=1.0,
                                   day=date(2021, 2, 5)))])
     return path

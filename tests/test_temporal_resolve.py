@@ -48,6 +48,7 @@ CASES = [
     ("2200 hours yesterday", False, date(2021, 9, 30), "day"),
     ("early in the morning of 16 September", False, date(2021, 9, 16), "day"),
     ("the night of 3 March", False, date(2021, 3, 3), "day"),
+    ("0630 on 3 March", False, date(2021, 3, 3), "day"),
 ]
 
 

@@ -37,7 +37,8 @@ _LEAD = re.compile(r"^(?:on|in|at|during|since|from|by|as of|over|for|until|of)\
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_PARTS = r"(?:\s+(?:morning|afternoon|evening|night))?"
 _CLOCK = re.compile(r"^(?:(?:at|approximately|about|around|some)\s+)*"
-                    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s+(?:hours|hrs|gmt|local time))?\s+(?=\S)")
+                    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s+(?:hours|hrs|gmt|local time))?"
+                    r"\s+(?=(?:this|last|yesterday|today|tonight|on)\b)")
 _PART_OF = re.compile(r"^(?:(?:early|late)\s+)?(?:(?:in|on|at|during)\s+)?(?:the\s+)?"
                       r"(?:morning|afternoon|evening|night|early hours|dawn)\s+of\s+")
 _TIME_NOUNS = frozenset({"morning", "afternoon", "evening", "night", "dawn", "daybreak",
@@ -111,8 +112,7 @@ def _resolve_expression(text: str, published: date, *, future: bool
     t = re.sub(r"^the\s+", "", t)
     # a clock time or a part of the day before the day itself: "0945 this morning",
     # "approximately 2200 last night", "early in the morning of 16 November"
-    t = _CLOCK.sub("", t)
-    t = _PART_OF.sub("", t)
+    t = _LEAD.sub("", _PART_OF.sub("", _CLOCK.sub("", t)))
     if not t:
         return None
     if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", t):
