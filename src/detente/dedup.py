@@ -571,6 +571,9 @@ class Cluster:
     """Evidence signals of its mentions (:func:`evidence`), to match unidentified ones."""
     new_members: list[str] = field(default_factory=list)
     dirty: bool = False
+    indexed: frozenset[str] = frozenset()
+    """Evidence signals the store's lookup table (``dedup_signals``) already holds for it
+    (its stored evidence); a write adds the others."""
 
 
 def _gap(a: tuple[date, date], b: tuple[date, date]) -> int:
@@ -612,10 +615,11 @@ class StoredMention:
 class ClusterSource(Protocol):
     """Where existing clusters come from (the store)."""
 
-    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date,
-                           signals: Sequence[str] = ()) -> list[Cluster]:
-        """Clusters with one of ``keys`` or one of the evidence ``signals`` whose interval
-        touches ``[lo, hi]``."""
+    def candidate_clusters(self, keys: Sequence[tuple[str, date, date]],
+                           signals: Sequence[tuple[str, date, date]] = ()) -> list[Cluster]:
+        """Clusters that have the key of one of ``keys`` ``(key, lo, hi)``, or the evidence
+        signal of one of ``signals`` ``(signal, lo, hi)``, and whose interval touches that
+        entry's ``[lo, hi]``."""
         ...
 
     def article_mentions(self, article_ids: Sequence[str]) -> list[StoredMention]:
@@ -652,6 +656,15 @@ class EventClusterer:
     def _common(self, sig: str) -> bool:
         word = sig.rsplit("|", 1)[1][2:]
         limit = max(self.config.min_common, self.config.max_term_share * self._n)
+        return self._df.get(word, 0) > limit
+
+    def _common_throughout(self, sig: str, mentions: int) -> bool:
+        """Whether name word ``sig`` stays too common (:meth:`_common`) while ``mentions``
+        more mentions are counted: its count can only grow, the limit by at most the share
+        of those mentions."""
+        word = sig.rsplit("|", 1)[1][2:]
+        limit = max(self.config.min_common,
+                    self.config.max_term_share * (self._n + mentions))
         return self._df.get(word, 0) > limit
 
     def _count(self, signals: Iterable[str]) -> None:
@@ -745,15 +758,9 @@ class EventClusterer:
         if not events:
             return []
         copies = dict(copies or {})
-        pad = timedelta(days=self.config.window_days)
-        keys = sorted({blocking_key(e, self.config) for e in events})
-        ivs = [reach(e, self.config) for e in events]
-        lo = min(i[0] for i in ivs) - pad
-        hi = max(i[1] for i in ivs) + pad
-        signals = sorted({sig for e in events for sig in evidence(e)
-                          if _kind(sig) in BLOCKING_KINDS})
         if self.source is not None:
-            for c in self.source.candidate_clusters(keys, lo, hi, signals):
+            keys, signals = self._lookups(events)
+            for c in self.source.candidate_clusters(keys, signals):
                 self._track(c)
         # original article -> signature -> its events' clusters, in text order
         twins: dict[str, dict[tuple[str, ...], list[Cluster]]] = {}
@@ -785,6 +792,38 @@ class EventClusterer:
         changed = [c for c in self._by_id.values() if c.dirty]
         self._by_key, self._by_id, self._by_signal = {}, {}, {}
         return changed
+
+    def _lookups(self, events: Sequence[Event]) -> tuple[list[tuple[str, date, date]],
+                                                         list[tuple[str, date, date]]]:
+        """What to look up in the store for ``events``: each event's key and blocking
+        evidence signals, each with the event's own dates (:func:`reach`) widened by
+        ``window_days``, as ``(key or signal, lo, hi)``; overlapping windows of one key or
+        signal are merged.
+
+        An event only ever joins, or counts as near, a cluster whose interval lies within
+        ``window_days`` of its reach (:func:`compatible`, :meth:`_by_evidence`), so these
+        windows find every stored cluster that the batch can touch: a stored cluster
+        outside them can only come within reach by being widened by a mention of the
+        batch, which needs it found first. Looking up each event around its own dates,
+        not one interval over the whole batch, reads a few clusters per event instead of
+        every cluster that shares a key or signal with the batch over its whole span.
+        A name word that stays too common throughout the batch (:meth:`_common`) is no
+        evidence for any of its mentions, so it is not looked up (a cluster it alone would
+        find could not be matched)."""
+        pad = timedelta(days=self.config.window_days)
+        keys: dict[str, list[tuple[date, date]]] = {}
+        signals: dict[str, list[tuple[date, date]]] = {}
+        for e in events:
+            rlo, rhi = reach(e, self.config)
+            window = (rlo - pad, rhi + pad)
+            keys.setdefault(blocking_key(e, self.config), []).append(window)
+            for sig in evidence(e):
+                if _kind(sig) in BLOCKING_KINDS:
+                    signals.setdefault(sig, []).append(window)
+        for sig in [s for s in signals if _kind(s) == "t"]:
+            if self._common_throughout(sig, len(events)):
+                del signals[sig]
+        return _merged(keys), _merged(signals)
 
     def assign(self, e: Event, *, into: Cluster | None = None) -> Cluster:
         """Put ``e`` into the nearest compatible cluster of its key (or ``into``), else
@@ -825,6 +864,22 @@ class EventClusterer:
         best.new_members.append(e.id)
         best.dirty = True
         return best
+
+
+def _merged(windows: Mapping[str, list[tuple[date, date]]]) -> list[tuple[str, date, date]]:
+    """``(name, lo, hi)`` for each name and each union of its overlapping windows, in
+    order."""
+    out: list[tuple[str, date, date]] = []
+    for name in sorted(windows):
+        spans = sorted(windows[name])
+        lo, hi = spans[0]
+        for a, b in spans[1:]:
+            if a > hi:
+                out.append((name, lo, hi))
+                lo = a
+            hi = max(hi, b)
+        out.append((name, lo, hi))
+    return out
 
 
 def source_name(article: Article) -> str:

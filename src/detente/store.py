@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from .dedup import ArticleIndex, Cluster, DedupConfig, StoredMention
+from .dedup import BLOCKING_KINDS, ArticleIndex, Cluster, DedupConfig, StoredMention
 from .errors import (
     NotFound,
     QueryTimeout,
@@ -153,6 +153,10 @@ CREATE TABLE IF NOT EXISTS event_clusters (
 CREATE TABLE IF NOT EXISTS dedup_terms (
     word VARCHAR PRIMARY KEY,
     mentions BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup_signals (
+    signal VARCHAR NOT NULL,
+    cluster_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_mentions (
     event_id VARCHAR PRIMARY KEY,
@@ -477,7 +481,7 @@ class Store:
                                      f"uses {SCHEMA_VERSION}", found=found,
                                      expected=SCHEMA_VERSION)
             if not self.read_only:
-                self._add_columns()
+                self._add_columns(tables)
             row = self.con.execute("SELECT value FROM meta WHERE key = ?",
                                    ["summaries"]).fetchone()
             self.summaries = row is not None and row[0] == SUMMARY_VERSION
@@ -498,12 +502,19 @@ class Store:
         self.con.execute("COMMIT")
         self.summaries = True
 
-    def _add_columns(self) -> None:
-        """Columns added since a store was made (nothing else changes in its tables)."""
+    def _add_columns(self, tables: set[str]) -> None:
+        """Columns and tables added since a store was made (nothing else changes in its
+        tables); a store without ``dedup_signals`` gets it filled from its clusters."""
         self.con.execute("ALTER TABLE event_clusters ADD COLUMN IF NOT EXISTS evidence "
                          "VARCHAR[]")
         self.con.execute("CREATE TABLE IF NOT EXISTS dedup_terms (word VARCHAR PRIMARY KEY, "
                          "mentions BIGINT NOT NULL)")
+        if "dedup_signals" not in tables:
+            self.con.execute("BEGIN")
+            self.con.execute("CREATE TABLE dedup_signals (signal VARCHAR NOT NULL, "
+                             "cluster_id VARCHAR NOT NULL)")
+            self.con.execute(f"INSERT INTO dedup_signals {_SIGNAL_ROWS}")
+            self.con.execute("COMMIT")
 
     def close(self) -> None:
         if not self._borrowed:
@@ -604,6 +615,10 @@ class Store:
                        sorted(c.objects), sorted(c.evidence)) for c in d.clusters],
                      replace=True)
         self._insert("event_mentions", mentions, replace=True)
+        signals = [(sig, c.id) for c in d.clusters for sig in sorted(c.evidence - c.indexed)
+                   if _blocking(sig)]
+        if signals:
+            self._append("dedup_signals", signals)
         if self.summaries and touched:
             self._summarise_clusters(sorted(touched))
         if d.terms:
@@ -679,24 +694,55 @@ class Store:
         finally:
             self.con.unregister(view)
 
-    def candidate_clusters(self, keys: Sequence[str], lo: date, hi: date,
-                           signals: Sequence[str] = ()) -> list[Cluster]:
-        """Clusters with one of ``keys`` or of the evidence ``signals`` whose date interval
-        touches ``[lo, hi]``."""
+    def _append(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append rows to a table without a key, in one statement (via Arrow)."""
+        view = f"_detente_new_{table}"
+        self.con.register(view, self._arrow(table, rows))
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM {view}")  # noqa: S608
+        finally:
+            self.con.unregister(view)
+
+    def candidate_clusters(self, keys: Sequence[tuple[str, date, date]],
+                           signals: Sequence[tuple[str, date, date]] = ()) -> list[Cluster]:
+        """Clusters that have the key of one of ``keys`` ``(key, lo, hi)``, or the evidence
+        signal of one of ``signals`` ``(signal, lo, hi)`` (a blocking kind,
+        :data:`~detente.dedup.BLOCKING_KINDS`), and whose date interval touches that
+        entry's ``[lo, hi]``; sorted by id.
+
+        Signals are looked up in ``dedup_signals`` (signal -> cluster, kept by every write)
+        instead of in every cluster's evidence list; a store opened read-only that
+        predates the table is read from the lists (the same result, slower)."""
         if not keys and not signals:
             return []
-        where = "key IN (SELECT unnest(?))"
-        params: list[Any] = [list(keys)]
-        if signals:
-            where = f"({where} OR list_has_any(evidence, ?::VARCHAR[]))"
-            params.append(list(signals))
+        has_table = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+            "'dedup_signals' AND table_schema = 'main'").fetchone() if self.read_only else (1,)
+        table = ("dedup_signals" if has_table and has_table[0]
+                 else f"({_SIGNAL_ROWS})")
+        cols = [list(c) for c in zip(*keys, strict=True)] if keys else [[], [], []]
+        sigs = [list(c) for c in zip(*signals, strict=True)] if signals else [[], [], []]
+        hits = (
+            "WITH k AS (SELECT unnest(?::VARCHAR[]) AS k, unnest(?::DATE[]) AS lo, "
+            "unnest(?::DATE[]) AS hi), "
+            "s AS (SELECT unnest(?::VARCHAR[]) AS k, unnest(?::DATE[]) AS lo, "
+            "unnest(?::DATE[]) AS hi) "
+            "SELECT c.id FROM event_clusters c JOIN k ON c.key = k.k "
+            "WHERE c.date_hi >= k.lo AND c.date_lo <= k.hi UNION "
+            f"SELECT c.id FROM {table} x JOIN s ON x.signal = s.k "
+            "JOIN event_clusters c ON c.id = x.cluster_id "
+            "WHERE c.date_hi >= s.lo AND c.date_lo <= s.hi")
+        ids = [r[0] for r in self.con.execute(hits, [*cols, *sigs]).fetchall()]
+        if not ids:
+            return []
         rows = self.con.execute(
             "SELECT id, key, date_lo, date_hi, modes, country, objects, evidence "
-            f"FROM event_clusters WHERE {where} AND date_hi >= ? AND date_lo <= ?",  # noqa: S608
-            [*params, lo, hi]).fetchall()
+            "FROM event_clusters WHERE id IN (SELECT unnest(?)) ORDER BY id", [ids]
+        ).fetchall()
         return [Cluster(id=r[0], key=r[1], date_lo=r[2], date_hi=r[3],
                         modes=frozenset(r[4] or ()), country=r[5] or "",
-                        objects=frozenset(r[6] or ()), evidence=frozenset(r[7] or ()))
+                        objects=frozenset(r[6] or ()), evidence=(ev := frozenset(r[7] or ())),
+                        indexed=ev)
                 for r in rows]
 
     def term_counts(self) -> tuple[int, dict[str, int]]:
@@ -723,7 +769,8 @@ class Store:
                                               modes=frozenset(r[8] or ()),
                                               country=r[9] or "",
                                               objects=frozenset(r[10] or ()),
-                                              evidence=frozenset(r[11] or ())))
+                                              evidence=(ev := frozenset(r[11] or ())),
+                                              indexed=ev))
                 for r in rows]
 
     def article_index(self, config: DedupConfig) -> ArticleIndex:
@@ -743,7 +790,8 @@ class Store:
     def clear_dedup(self) -> None:
         """Forget all dedup results (before a rebuild with another configuration)."""
         self.con.execute("BEGIN")
-        for table in ("article_dedup", "event_clusters", "event_mentions", "dedup_terms"):
+        for table in ("article_dedup", "event_clusters", "event_mentions", "dedup_terms",
+                      "dedup_signals"):
             self.con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
         if self.summaries:
             self.con.execute("DELETE FROM sum_clusters")
@@ -1885,6 +1933,20 @@ def _tags(ev_rows: Sequence[tuple[Any, ...]], ids: set[Any]) -> set[str]:
         out.update(f"r:{c}" for c in recipients)
         out.update(f"d:{a}>{b}" for a in actors for b in recipients)
     return out
+
+
+def _blocking(signal: str) -> bool:
+    """Whether an evidence signal is of a kind through which clusters are looked up."""
+    return signal.rsplit("|", 1)[-1][:1] in BLOCKING_KINDS
+
+
+_SIGNAL_ROWS = (
+    "SELECT signal, id AS cluster_id FROM (SELECT unnest(evidence) AS signal, id "
+    "FROM event_clusters) "
+    "WHERE left(string_split(signal, '|')[-1], 1) IN ("
+    + ", ".join(f"'{k}'" for k in sorted(BLOCKING_KINDS)) + ")")
+"""The ``dedup_signals`` rows of the stored clusters (for a store made before the table,
+and in place of it in a read-only one)."""
 
 
 _SUMMARY_TABLES = ("sum_dyad_day", "sum_dyad_month", "sum_key_day", "sum_actor",
