@@ -165,8 +165,7 @@ def main() -> None:
             runs[m].append(got[m])
             line = (f"repeat {rep + 1} {m}: wall {float(got[m]['seconds']):.1f} s, load "
                     f"average after it {load()}")
-            print(line)
-            print(line, file=sys.stderr)
+            print(line, flush=True)  # once: stdout is the record, flushed as progress
         for a, b, key in pairs:
             if a in got and b in got:
                 label = f"{a} / {b}" + (" after start-up" if key == "run" else " wall")

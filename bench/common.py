@@ -183,11 +183,11 @@ class RssSampler:
 
 
 def run_child(script: Path, args: Sequence[str], *, timeout: float | None = None,
-              sample: bool = False) -> dict[str, Any]:
-    """Run ``python script args...`` in a fresh process; it prints one JSON object as its
-    last stdout line, which is returned (with ``peak_rss_mb`` of the whole process tree
-    added when ``sample``)."""
-    cmd = [sys.executable, str(script), *args]
+              sample: bool = False, python: str | None = None) -> dict[str, Any]:
+    """Run ``python script args...`` in a fresh process (``python``: this interpreter
+    unless given); it prints one JSON object as its last stdout line, which is returned
+    (with ``peak_rss_mb`` of the whole process tree added when ``sample``)."""
+    cmd = [python or sys.executable, str(script), *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = RssSampler(proc.pid) if sample else None
     if sampler is not None:
@@ -212,6 +212,13 @@ def alternate(names: Sequence[str], rep: int) -> list[str]:
     drift in machine load does not always favour the same measure."""
     order = list(names)
     return order if rep % 2 == 0 else order[::-1]
+
+
+def rotate(names: Sequence[str], rep: int) -> list[str]:
+    """The measures of one repeat, rotated by one place per repeat: with two measures the
+    same as :func:`alternate`, with three each runs first, second and last in turn."""
+    k = rep % len(names) if names else 0
+    return list(names[k:]) + list(names[:k])
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:

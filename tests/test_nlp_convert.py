@@ -55,10 +55,14 @@ def test_nlp_doc_to_sentences_matches_per_token_reference() -> None:
         assert got and any(s.entities for s in got)
 
 
-def test_nlp_parse_keeps_vocabulary_flat() -> None:
-    """Strings spaCy interns for a batch are released after it (``memory_zone``)."""
+@pytest.mark.parametrize("zone", [512, 16])
+def test_nlp_parse_keeps_vocabulary_flat(zone: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strings spaCy interns for a group of articles are released after it
+    (``memory_zone``), with one group or several."""
+    from detente import nlp as nlp_mod
     from detente.nlp import load_model, parse
 
+    monkeypatch.setattr(nlp_mod, "ZONE_ARTICLES", zone)
     nlp = load_model()
     list(parse([Article(id="w", published=date(2020, 1, 1), text="Warm up.")], nlp=nlp))
     before = len(nlp.vocab.strings)
@@ -68,3 +72,5 @@ def test_nlp_parse_keeps_vocabulary_flat() -> None:
     parsed = list(parse(arts, nlp=nlp, batch_size=8))
     assert len(nlp.vocab.strings) == before
     assert parsed[5].sentences[0].tokens[0].text == "Qzx5v0"  # records keep their text
+    assert parsed[39].sentences[0].tokens[2].text == "Wxy39k0"
+    assert [p.article.id for p in parsed] == [a.id for a in arts]

