@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from conftest import coded, make_article, make_event
 from detente.cli import app
 from detente.export import read_events
+from detente.records import Entity, Evidence, Place
 from detente.store import Store
 
 runner = CliRunner()
@@ -104,6 +105,35 @@ def test_cli_dedup_rebuild_then_clusters(db: Path) -> None:
     assert code == 1 and "E501" in err
     code, _, err = invoke("dedup", "--db", str(db), "--max-span", "-1")
     assert code == 1 and "E501" in err
+    for flag, bad in (("--lookback-days", "-1"), ("--lookback-threshold", "0")):
+        code, _, err = invoke("dedup", "--db", str(db), flag, bad)
+        assert code == 1 and "E501" in err and flag in err
+
+
+def test_cli_dedup_lookback_is_configuration(tmp_path: Path) -> None:
+    # undated reports (dated by their publication) eight days apart with a rare name and
+    # the place in common: one event with the look-back, two without it
+    path = tmp_path / "u.duckdb"
+    sentence = "Gunmen killed the mayor of Zacamil, Pedro Quixtan, near the Guazapa road."
+    ev = Evidence(sentence=sentence, sentence_index=0, start=0, end=len(sentence))
+    place = Place(text="Zacamil", name="Zacamil", country="SLV", geonameid=1)
+    nobody = (Entity(code="", sector="", text="gunmen"),)
+    with Store(path) as s:
+        s.write([coded(make_article(f"{sentence} ({i})", day=date(2021, 3, 1 + 8 * i),
+                                    aid=f"u{i}"),
+                       make_event(f"u{i}", article_id=f"u{i}", event_type="ASSAULT",
+                                  actor=nobody, recipient=None, day=date(2021, 3, 1 + 8 * i),
+                                  evidence=ev, location=place))
+                 for i in range(2)])
+
+    def events(*flags: str) -> int:
+        assert invoke("dedup", "--db", str(path), *flags)[0] == 0
+        code, out, _ = invoke("clusters", "--db", str(path), "--json")
+        return len(json.loads(out))
+
+    assert events() == 1
+    assert events("--lookback-days", "0") == 2
+    assert events("--lookback-threshold", "2") == 2
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])

@@ -13,6 +13,7 @@ from conftest import has_model
 from detente.cli import app
 from detente.dedup import DedupConfig
 from detente.dedupeval import (
+    _command,
     group_pairs,
     link_groups,
     load_gold,
@@ -179,3 +180,9 @@ def test_dedupeval_cli_json(tiny_gold: Path) -> None:
 def test_dedupeval_cli_missing_gold_explains_how_to_build(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["eval", "dedup", "--path", str(tmp_path / "none")])
     assert res.exit_code == 1 and "E601" in res.stderr and "shared_corpus.py" in res.stderr
+
+
+def test_dedupeval_command_names_the_lookback_settings() -> None:
+    assert "--lookback" not in _command(None, None, DedupConfig(), None)
+    cmd = _command(None, None, DedupConfig(lookback_days=0, lookback_threshold=2.0), None)
+    assert "--lookback-days 0" in cmd and "--lookback-threshold 2.0" in cmd

@@ -106,12 +106,25 @@ MatchOpt = Annotated[float, typer.Option("--match-threshold", help="Evidence sco
                                           "an event (docs/dedup.md; above 1.5: never).")]
 
 
+LookbackOpt = Annotated[int, typer.Option("--lookback-days", help="How far before its "
+                                           "publication a report with no date of its own "
+                                           "may place an event (docs/dedup.md).")]
+LookbackThresholdOpt = Annotated[float, typer.Option(
+    "--lookback-threshold", help="Evidence score an undated report needs to join an event "
+    "further back than the window (above 1.5: only by a named victim).")]
+
+
 def _dedup_config(window: int, threshold: float, max_span: int = 7,
-                  match: float = 0.6) -> Any:
+                  match: float = 0.6, lookback: int = 10,
+                  lookback_threshold: float = 0.9) -> Any:
     from .dedup import DedupConfig
 
     if window < 0:
         raise UsageError("--dedup-window must be >= 0")
+    if lookback < 0:
+        raise UsageError("--lookback-days must be >= 0")
+    if lookback_threshold <= 0:
+        raise UsageError("--lookback-threshold must be > 0")
     if max_span < 0:
         raise UsageError("--max-span must be >= 0")
     if not 0.0 < threshold <= 1.0:
@@ -119,7 +132,8 @@ def _dedup_config(window: int, threshold: float, max_span: int = 7,
     if match <= 0:
         raise UsageError("--match-threshold must be > 0")
     return DedupConfig(window_days=window, near_threshold=threshold, max_span_days=max_span,
-                       match_threshold=match)
+                       match_threshold=match, lookback_days=lookback,
+                       lookback_threshold=lookback_threshold)
 
 
 EncodingOpt = Annotated[str | None, typer.Option(help="Codec of inputs that are not UTF-8 "
@@ -201,6 +215,8 @@ def ingest(
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.5,
     match_threshold: MatchOpt = 0.6,
+    lookback_days: LookbackOpt = 10,
+    lookback_threshold: LookbackThresholdOpt = 0.9,
     encoding: EncodingOpt = None,
     max_bytes: MaxBytesOpt = None,
     max_chars: MaxCharsOpt = None,
@@ -256,7 +272,9 @@ def ingest(
         summary = api.ingest(inputs, db=db, fmt=fmt, date=_date(date, "--date"), fields=fields,
                              kb_dirs=kb or (), coder=coder, progress=progress,
                              dedup=_dedup_config(window, near_threshold,
-                                                 match=match_threshold),
+                                                 match=match_threshold,
+                                                 lookback=lookback_days,
+                                                 lookback_threshold=lookback_threshold),
                              encoding=encoding, max_bytes=max_bytes, max_chars=max_chars,
                              max_seconds=max_seconds, workers=workers, dask=dask,
                              parquet=parquet)
@@ -439,11 +457,14 @@ def dedup(
     near_threshold: ThresholdOpt = 0.5,
     max_span: SpanOpt = 7,
     match_threshold: MatchOpt = 0.6,
+    lookback_days: LookbackOpt = 10,
+    lookback_threshold: LookbackThresholdOpt = 0.9,
 ) -> None:
     """Recompute near-duplicate links and event clusters over the whole store (after
     changing the window or thresholds)."""
     result = api.rebuild_dedup(db=db, config=_dedup_config(window, near_threshold, max_span,
-                                                           match_threshold))
+                                                           match_threshold, lookback_days,
+                                                           lookback_threshold))
     out.print(f"{result['clusters']} canonical events from {result['mentions']} event "
               f"mentions; {result['linked_articles']} articles linked as copies")
 
@@ -800,6 +821,8 @@ def eval_(
     window: WindowOpt = 3,
     near_threshold: ThresholdOpt = 0.5,
     match_threshold: MatchOpt = 0.6,
+    lookback_days: LookbackOpt = 10,
+    lookback_threshold: LookbackThresholdOpt = 0.9,
     split: Annotated[str | None, typer.Option(
         "--split", help="dedup only: score one half of the gold reports, tune or test "
         "(docs/dedup.md).")] = None,
@@ -808,13 +831,14 @@ def eval_(
 
     `detente eval dedup` scores the clustering of reports into real-world events instead
     (pairwise precision and recall; docs/dedup.md), with --db, --dedup-window,
-    --near-threshold and --match-threshold.
+    --near-threshold, --match-threshold, --lookback-days and --lookback-threshold.
     """
     from .evaluate import render, render_comparison, run_evals
 
     if name == "dedup":
         _eval_dedup(path=path, db=db, kb=kb, limit=limit, as_json=as_json, window=window,
-                    near_threshold=near_threshold, match=match_threshold, split=split)
+                    near_threshold=near_threshold, match=match_threshold, split=split,
+                    lookback=lookback_days, lookback_threshold=lookback_threshold)
         return
 
     coders = coder or None
@@ -832,7 +856,8 @@ def eval_(
 
 def _eval_dedup(*, path: Path | None, db: Path | None, kb: list[Path] | None,
                 limit: int | None, as_json: bool, window: int, near_threshold: float,
-                match: float = 0.6, split: str | None = None) -> None:
+                match: float = 0.6, split: str | None = None, lookback: int = 10,
+                lookback_threshold: float = 0.9) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from .dedupeval import render, run_dedup_eval
@@ -847,7 +872,8 @@ def _eval_dedup(*, path: Path | None, db: Path | None, kb: list[Path] | None,
 
         report = run_dedup_eval(path=path, db=db, kb_dirs=kb or (), limit=limit, split=split,
                                 config=_dedup_config(window, near_threshold,
-                                                     match=match),
+                                                     match=match, lookback=lookback,
+                                                     lookback_threshold=lookback_threshold),
                                 progress=progress)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")

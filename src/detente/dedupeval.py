@@ -196,6 +196,10 @@ def _command(path: Path | None, db: Path | None, config: DedupConfig,
         parts += ["--near-threshold", str(config.near_threshold)]
     if config.match_threshold != default.match_threshold:
         parts += ["--match-threshold", str(config.match_threshold)]
+    if config.lookback_days != default.lookback_days:
+        parts += ["--lookback-days", str(config.lookback_days)]
+    if config.lookback_threshold != default.lookback_threshold:
+        parts += ["--lookback-threshold", str(config.lookback_threshold)]
     if limit is not None:
         parts += ["--limit", str(limit)]
     if split is not None:
@@ -312,6 +316,8 @@ def run_dedup_eval(
         "reports_rejected": summary.rejected,
         "window_days": config.window_days, "near_threshold": config.near_threshold,
         "match_threshold": config.match_threshold,
+        "lookback_days": config.lookback_days,
+        "lookback_threshold": config.lookback_threshold,
     }
     examples = _examples(gold_events, gold_pairs, pred_pairs, scored, id_to_ext, universe,
                          titles, ext_to_id)
