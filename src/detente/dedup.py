@@ -593,6 +593,12 @@ def _kind(signal: str) -> str:
     return signal.rsplit("|", 1)[1][:1]
 
 
+def blocking(signal: str) -> bool:
+    """Whether an evidence signal is of a kind through which events are looked up
+    (:data:`BLOCKING_KINDS`)."""
+    return _kind(signal) in BLOCKING_KINDS
+
+
 def _same_actor(a: str, b: str) -> bool:
     """Whether two actor identities may be one actor: equal, or one a more precise form
     of the other (``RUS`` and ``RUS/MIL``)."""
@@ -724,18 +730,13 @@ class EventClusterer:
         self._counted = False
         """Whether the store's counts were read (at the first batch with a source)."""
 
-    def _common(self, sig: str) -> bool:
-        word = sig.rsplit("|", 1)[1][2:]
-        limit = max(self.config.min_common, self.config.max_term_share * self._n)
-        return self._df.get(word, 0) > limit
-
-    def _common_throughout(self, sig: str, mentions: int) -> bool:
-        """Whether name word ``sig`` stays too common (:meth:`_common`) while ``mentions``
-        more mentions are counted: its count can only grow, the limit by at most the share
-        of those mentions."""
+    def _common(self, sig: str, more: int = 0) -> bool:
+        """Whether name word ``sig`` is too common to count as evidence; with ``more``,
+        whether it stays so while ``more`` mentions are still to be counted (its count can
+        only grow, the limit by at most the share of those mentions)."""
         word = sig.rsplit("|", 1)[1][2:]
         limit = max(self.config.min_common,
-                    self.config.max_term_share * (self._n + mentions))
+                    self.config.max_term_share * (self._n + more))
         return self._df.get(word, 0) > limit
 
     def _count(self, signals: Iterable[str]) -> None:
@@ -878,7 +879,7 @@ class EventClusterer:
         batch, which needs it found first. Looking up each event around its own dates,
         not one interval over the whole batch, reads a few clusters per event instead of
         every cluster that shares a key or signal with the batch over its whole span.
-        A name word that stays too common throughout the batch (:meth:`_common`) is no
+        A name word that stays too common throughout the batch (:meth:`_common` with ``more``) is no
         evidence for any of its mentions, so it is not looked up (a cluster it alone would
         find could not be matched)."""
         pad = timedelta(days=self.config.window_days)
@@ -892,7 +893,7 @@ class EventClusterer:
                 if _kind(sig) in BLOCKING_KINDS:
                     signals.setdefault(sig, []).append(window)
         for sig in [s for s in signals if _kind(s) == "t"]:
-            if self._common_throughout(sig, len(events)):
+            if self._common(sig, len(events)):
                 del signals[sig]
         return _merged(keys), _merged(signals)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from .dedup import BLOCKING_KINDS, ArticleIndex, Cluster, DedupConfig, StoredMention
+from .dedup import BLOCKING_KINDS, ArticleIndex, Cluster, DedupConfig, StoredMention, blocking
 from .errors import (
     NotFound,
     QueryTimeout,
@@ -616,7 +616,7 @@ class Store:
                      replace=True)
         self._insert("event_mentions", mentions, replace=True)
         signals = [(sig, c.id) for c in d.clusters for sig in sorted(c.evidence - c.indexed)
-                   if _blocking(sig)]
+                   if blocking(sig)]
         if signals:
             self._append("dedup_signals", signals)
         if self.summaries and touched:
@@ -1933,11 +1933,6 @@ def _tags(ev_rows: Sequence[tuple[Any, ...]], ids: set[Any]) -> set[str]:
         out.update(f"r:{c}" for c in recipients)
         out.update(f"d:{a}>{b}" for a in actors for b in recipients)
     return out
-
-
-def _blocking(signal: str) -> bool:
-    """Whether an evidence signal is of a kind through which clusters are looked up."""
-    return signal.rsplit("|", 1)[-1][:1] in BLOCKING_KINDS
 
 
 _SIGNAL_ROWS = (
