@@ -9,13 +9,11 @@ lowers them fails here. Skipped where the data or the spaCy model is absent.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED, has_model
+from conftest import SHARED, has_model, load_script
 from detente.dedupeval import run_dedup_eval
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -28,23 +26,13 @@ FLOORS = {  # measured 2026-11-29: P/R 0.692/0.063, 0.818/0.076, 0.842/0.064
 """Split (None: all pairs) -> metric -> floor."""
 
 
-def _shared_corpus() -> object:
-    spec = importlib.util.spec_from_file_location("shared_corpus",
-                                                  ROOT / "scripts" / "shared_corpus.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["shared_corpus"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_dedup_floors_on_the_muc_gold(tmp_path: Path) -> None:
     if not (SHARED / "data" / "muc34" / "muc34.jsonl").is_file():
         pytest.skip("needs ../shared/data/muc34")
     if not has_model():
         pytest.skip("needs the spaCy model")
     gold = tmp_path / "dedup-gold"
-    _shared_corpus().build_dedup_gold(gold)  # type: ignore[attr-defined]
+    load_script("shared_corpus").build_dedup_gold(gold)
     db = tmp_path / "dedup-eval.duckdb"
     for split, floors in FLOORS.items():  # the first run codes, the others re-cluster
         metrics = run_dedup_eval(path=gold, db=db, split=split).metrics

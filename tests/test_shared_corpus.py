@@ -3,32 +3,19 @@ small slice of the shared-data corpus run through every analytics command of the
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, SHARED, has_model
+from conftest import SHARED, has_model, load_script
 from detente.cli import app
 from detente.export import read_events, read_gdelt
 from detente.store import Store
 
-
-def _load() -> object:
-    spec = importlib.util.spec_from_file_location("shared_corpus",
-                                                  ROOT / "scripts" / "shared_corpus.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["shared_corpus"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-sc = _load()
+sc = load_script("shared_corpus")
 HAVE_DATA = (SHARED / "data" / "muc34" / "muc34.jsonl").exists() and (
     SHARED / "data" / "india-police-events" / "metadata.jsonl").exists()
 
