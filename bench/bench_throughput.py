@@ -99,6 +99,10 @@ def main() -> None:
     measures = ("spacy", "detente", "baseline") if args.baseline else ("spacy", "detente")
     if args.baseline:
         base = args.baseline.resolve()
+        if not (base / ".venv" / "bin" / "python").is_file():
+            sys.exit(f"--baseline {args.baseline}: no {base / '.venv/bin/python'}; give a "
+                     "detente checkout with its own environment (git worktree add DIR COMMIT; "
+                     "cd DIR && make setup)")
         print(f"baseline: {base} at {_commit(base)}; detente: {_commit(Path(__file__).parents[1])}")
     runs: dict[str, list[dict[str, object]]] = {m: [] for m in measures}
     ratio: list[float] = []
