@@ -61,7 +61,9 @@ class ReferenceIndex:
         return link
 
 
-def _stream(n: int, seed: int) -> list[Article]:
+def _stream(n: int, seed: int, *, hashed_ids: bool = False) -> list[Article]:
+    """Articles with copies and near copies; with ``hashed_ids``, ids in no particular
+    order (as the store's content hashes), so a copy's id may sort before its original's."""
     rng = random.Random(seed)
     vocab = [f"w{i}" for i in range(800)]
     bodies: list[list[str]] = []
@@ -80,18 +82,21 @@ def _stream(n: int, seed: int) -> list[Article]:
         else:
             words = rng.choices(vocab, k=rng.randrange(40, 200))
             bodies.append(words)
-        out.append(Article(id=f"a{i:05d}", published=date(2021, 1, 1), text=" ".join(words)))
+        aid = f"{rng.getrandbits(40):010x}" if hashed_ids else f"a{i:05d}"
+        out.append(Article(id=aid, published=date(2021, 1, 1), text=" ".join(words)))
     return out
 
 
-@pytest.mark.parametrize(("seed", "threshold"), [(1, 0.8), (2, 0.8), (3, 0.5)])
-def test_dedup_index_links_like_datasketch(seed: int, threshold: float,
+@pytest.mark.parametrize(("seed", "threshold", "hashed"),
+                         [(1, 0.8, False), (2, 0.8, False), (3, 0.5, False), (4, 0.5, True),
+                          (5, 0.8, True)])
+def test_dedup_index_links_like_datasketch(seed: int, threshold: float, hashed: bool,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ArticleIndex, "_MIN_MERGE", 50)  # exercise the band merges
     config = DedupConfig(near_threshold=threshold)
     ref, new = ReferenceIndex(config), ArticleIndex(config)
     links = 0
-    for art in _stream(700, seed):
+    for art in _stream(700, seed, hashed_ids=hashed):
         expected = ref.link(art)
         got, _, _ = new.link(art)
         assert got == expected, art.id
@@ -111,3 +116,30 @@ def test_dedup_index_filled_from_rows_then_linked() -> None:
                 link.duplicate_of if link else None)
     for art in arts[200:]:
         assert new.link(art)[0] == ref.link(art)
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_dedup_index_filled_in_id_order_then_linked(seed: int) -> None:
+    """Filled from stored rows in id order (Store.article_index's order, in which a copy can
+    come before its original) and then linked, the index links as the reference does; exact
+    copies take no row of their own."""
+    config = DedupConfig(near_threshold=0.5)
+    arts = _stream(400, seed, hashed_ids=True)
+    ref = ReferenceIndex(config)
+    rows = []
+    for art in arts[:300]:
+        link = ref.link(art)
+        rows.append((art.id, body_hash(art.text), signature(art.text, config=config),
+                     link.duplicate_of if link else None))
+    ref2, new = ReferenceIndex(config), ArticleIndex(config)
+    for row in sorted(rows, key=lambda r: r[0]):
+        ref2.add(*row)
+        new.add(*row)
+    linked = 0
+    for art in arts[300:]:
+        expected = ref2.link(art)
+        assert new.link(art)[0] == expected, art.id
+        linked += expected is not None
+    assert linked > 20
+    signed = {body_hash(a.text) for a in arts if signature(a.text, config=config) is not None}
+    assert len(new._ids) == len(signed)  # one row per distinct body

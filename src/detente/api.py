@@ -345,7 +345,7 @@ def ingest(
     if isinstance(db, Store):  # a store held open by its owner (the HTTP server)
         held = db
 
-        def session() -> contextlib.AbstractContextManager[Store]:
+        def session(commit: bool = False) -> contextlib.AbstractContextManager[Store]:
             return contextlib.nullcontext(held)
 
         run_lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
@@ -354,8 +354,8 @@ def ingest(
         # stored, committing a batch), so readers in other processes get in between.
         db_path = Path(db) if db is not None else default_path()
 
-        def session() -> contextlib.AbstractContextManager[Store]:
-            return open(db_path, lock_timeout=WRITER_LOCK_TIMEOUT)
+        def session(commit: bool = False) -> contextlib.AbstractContextManager[Store]:
+            return _writer_session(db_path, commit=commit)
 
         run_lock = writer_lock(db_path)
 
@@ -369,7 +369,7 @@ def ingest(
 
         def write(batch: builtins.list[CodedArticle | Reject]) -> None:
             arts = [(b.article, b.events) for b in batch if isinstance(b, CodedArticle)]
-            with session() as store:
+            with session(commit=True) as store:
                 if not indexes:  # built at the first commit: workers are coding by then
                     indexes.append(store.article_index(config))
                 index = indexes[0]
@@ -382,8 +382,15 @@ def ingest(
                 finally:
                     clusterer.source = None
             summary.near_duplicates += sum(1 for r in rows if r[3] is not None)
+            # stored now: a copy read later is caught by stored_ids, so the set stays small
+            ids = [a.id for a, _ in arts]
+            seen_in_run.difference_update(ids)
+            landed.update(ids)
 
         seen_in_run: set[str] = set()
+        """Ids of the articles read and not yet stored."""
+        landed: set[str] = set()
+        """Ids stored since the current group's stored_ids query."""
 
         def fresh() -> Iterator[Article | Reject]:
             """The items, less articles already stored (checked a group at a time)."""
@@ -392,12 +399,13 @@ def ingest(
             stack.enter_context(run_gc())
             for group in _groups(items):
                 ids = [it.id for it in group if isinstance(it, Article)]
+                landed.clear()
                 with session() as store:
                     stored = store.stored_ids(ids)
                 for it in group:
                     if isinstance(it, Article):
                         summary.article_ids.append(it.id)
-                        if it.id in seen_in_run or it.id in stored:
+                        if it.id in seen_in_run or it.id in stored or it.id in landed:
                             summary.duplicates += 1
                             continue
                         seen_in_run.add(it.id)
@@ -489,6 +497,17 @@ def _coder(stack: contextlib.ExitStack, *, kb: Knowledge, kb_dirs: Sequence[Path
     return lambda items: code_articles(items, kb=kb, coder=coder, n_process=n_process,
                                        batch_size=batch_size, max_chars=max_chars,
                                        max_seconds=max_seconds)
+
+
+@contextlib.contextmanager
+def _writer_session(path: Path, *, commit: bool) -> Iterator[Store]:
+    """The store opened for one step of an ingest; after a ``commit`` step it is
+    checkpointed with DuckDB's memory held down (:meth:`~detente.store.Store.lean_checkpoint`)
+    before it closes (the close would checkpoint anyway)."""
+    with open(path, lock_timeout=WRITER_LOCK_TIMEOUT) as store:
+        yield store
+        if commit:
+            store.lean_checkpoint()
 
 
 RUN_GC_THRESHOLD = 5000

@@ -239,7 +239,10 @@ class ArticleIndex:
     The index is compact, because it lives as long as an ingest run and grows with the
     store: signatures are rows of one ``uint32`` matrix, the band tables sorted ``int64``
     arrays of band hashes (each hit is checked against the signature itself, so a hash
-    collision never makes a candidate), about 0.6 KB per article in all.
+    collision never makes a candidate), about 0.6 KB per article in all. An exact copy of
+    an indexed body takes no row (its signature is the first's): the first's row stands for
+    all of them, and only its tie-break id (the largest id of the copies) is kept, so links
+    are the same as with a row per copy and a store of wire copies costs little.
     """
 
     _MIN_MERGE = 4096
@@ -257,7 +260,11 @@ class ArticleIndex:
         self._signed = np.zeros(0, dtype=bool)
         self._bodies: dict[str, str] = {}
         self._canonical: dict[str, str] = {}
-        """Article id -> the article it copies (only for copies)."""
+        """Article id -> the article it copies (only for copies that are the first of their
+        body or have a row: no other is ever looked up)."""
+        self._tie: dict[int, str] = {}
+        """Row -> the largest id among the row's article and its exact copies (which take
+        no row), where larger than the row's own: the id a near link's tie-break compares."""
         self._keys = [np.zeros(0, dtype=np.int64) for _ in self._ranges]
         self._rows = [np.zeros(0, dtype=np.int32) for _ in self._ranges]
         self._pending: list[dict[int, list[int]]] = [{} for _ in self._ranges]
@@ -299,7 +306,13 @@ class ArticleIndex:
 
     def add(self, article_id: str, bhash: str, sig: np.ndarray | None,
             canonical: str | None = None) -> None:
-        self._bodies.setdefault(bhash, article_id)
+        first = self._bodies.setdefault(bhash, article_id)
+        if first != article_id and article_id not in self._row:
+            row = self._row.get(first)
+            if row is not None or sig is None:  # an exact copy: the first's row stands for it
+                if row is not None and article_id > self._tie.get(row, first):
+                    self._tie[row] = article_id
+                return
         if canonical and canonical != article_id:
             self._canonical[article_id] = canonical
         else:
@@ -358,16 +371,18 @@ class ArticleIndex:
             link = ArticleLink(article.id, self._canonical.get(first, first), "exact-body", 1.0)
         elif sig is not None:
             values = self._as_u32(sig)
-            best, best_sim = None, 0.0
+            best, best_sim, best_row = None, 0.0, -1
             for row in self._candidates(values):
-                cand = self._ids[row]
-                if cand == article.id:
+                if self._ids[row] == article.id:
                     continue
+                cand = self._tie.get(row, self._ids[row])
                 sim = float((self._sigs[row] == values).mean())
                 if sim >= self.config.near_threshold and (sim, cand) > (best_sim, best or ""):
-                    best, best_sim = cand, sim
-            if best is not None:
-                link = ArticleLink(article.id, self._canonical.get(best, best), "near", best_sim)
+                    best, best_sim, best_row = cand, sim, row
+            if best is not None:  # a row's copies share the canonical of its own article
+                first = self._ids[best_row]
+                link = ArticleLink(article.id, self._canonical.get(first, first), "near",
+                                   best_sim)
         self.add(article.id, bhash, sig, link.duplicate_of if link else None)
         return link, bhash, sig
 

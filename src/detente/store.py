@@ -300,6 +300,13 @@ INTEGRITY_CHECKS: dict[str, str] = {
 }
 """Integrity checks (:meth:`Store.integrity`): each counts rows that should not exist."""
 
+CHECKPOINT_HEADROOM = 64 * 2**20
+"""Bytes a batch's checkpoint may use beyond what DuckDB cannot evict
+(:meth:`Store.lean_checkpoint`)."""
+ALLOCATOR_FLUSH = 16 * 2**20
+"""DuckDB's allocator gives memory back to the system after a task that used more than
+this (its default: 128 MiB)."""
+
 _ARROW_SCHEMAS: dict[str, Any] = {}
 """Arrow schema of each table (fixed by :data:`SCHEMA_VERSION`), for bulk inserts."""
 
@@ -519,6 +526,37 @@ class Store:
     def close(self) -> None:
         if not self._borrowed:
             self.con.close()
+
+    def lean_checkpoint(self) -> None:
+        """Checkpoint now, with DuckDB's memory limited to what it cannot evict (its
+        indexes, uncommitted data) plus :data:`CHECKPOINT_HEADROOM`, and its allocator
+        returning freed memory to the system.
+
+        An ingest opens and closes the store for each batch, and each close checkpoints.
+        The checkpoints merge the small row groups the batches leave, rewriting (and
+        recompressing) up to a row group of article texts at once: with DuckDB's default
+        limit (80% of the machine) that made the writing process grow by up to 250 MB at
+        60,000 articles (bench/bench_memory.py); limited, DuckDB evicts cached blocks
+        instead. Should even that be too little, the checkpoint runs with the default
+        limit: never an error for want of memory DuckDB could have had."""
+        if self.read_only or self._borrowed:
+            return
+        con = self.con
+        row = con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
+                          "WHERE tag <> 'BASE_TABLE'").fetchone()
+        limit = (int(row[0]) if row else 0) + CHECKPOINT_HEADROOM
+        con.execute(f"SET allocator_flush_threshold = '{ALLOCATOR_FLUSH >> 20}MiB'")
+        con.execute(f"SET memory_limit = '{-(-limit // 2**20)}MiB'")
+        try:
+            con.execute("CHECKPOINT")
+        except (duckdb.OutOfMemoryException, duckdb.FatalException):
+            # DuckDB gives up the database after a failed checkpoint; what was committed
+            # is in its write-ahead log, which a new connection replays
+            con.close()
+            self.con = _connect(self.path, read_only=False, timeout=default_lock_timeout())
+            self.con.execute("CHECKPOINT")
+        else:
+            con.execute("RESET memory_limit")
 
     def borrow(self) -> Store:
         """This store under another name whose :meth:`close` does nothing (for code that
