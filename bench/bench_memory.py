@@ -41,12 +41,14 @@ def run(corpus: Path, db: Path, workers: int) -> dict[str, object]:
     t = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
-        main_peak = 0
+        main_samples: list[tuple[float, int]] = []
         with RssSampler(proc.pid, interval=0.5) as tree:
             while proc.poll() is None:
                 with contextlib.suppress(psutil.Error):
-                    main_peak = max(main_peak, psutil.Process(proc.pid).memory_info().rss)
+                    main_samples.append((time.perf_counter() - t,
+                                         psutil.Process(proc.pid).memory_info().rss))
                 time.sleep(0.5)
+        main_peak = max((rss for _, rss in main_samples), default=0)
         if proc.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"{' '.join(cmd)} failed: {err.read()[-2000:]}")
@@ -54,13 +56,18 @@ def run(corpus: Path, db: Path, workers: int) -> dict[str, object]:
         summary = json.loads(out.read())
     secs = time.perf_counter() - t
     samples = tree.samples
-    tenths = []
-    for k in range(1, 11):
-        upto = [rss for ts, rss in samples if ts <= secs * k / 10]
-        tenths.append(max(upto) / 2**20 if upto else 0.0)
+
+    def by_tenths(series: list[tuple[float, int]]) -> list[float]:
+        out = []
+        for k in range(1, 11):
+            upto = [rss for ts, rss in series if ts <= secs * k / 10]
+            out.append(max(upto) / 2**20 if upto else 0.0)
+        return out
+
     return {"command": " ".join(cmd), "seconds": secs, "articles": summary["articles"],
             "events": summary["events"], "tree_peak_mb": tree.peak / 2**20,
-            "main_peak_mb": main_peak / 2**20, "tenths": tenths}
+            "main_peak_mb": main_peak / 2**20, "tenths": by_tenths(samples),
+            "main_tenths": by_tenths(main_samples)}
 
 
 def main() -> None:
@@ -84,6 +91,8 @@ def main() -> None:
               f"{float(r['main_peak_mb']):.0f} MB")
         print("  peak RSS of the tree up to each tenth of the run (MB): "
               + " ".join(f"{x:.0f}" for x in r["tenths"]))  # type: ignore[attr-defined]
+        print("  and of the ingest process alone (MB): "
+              + " ".join(f"{x:.0f}" for x in r["main_tenths"]))  # type: ignore[attr-defined]
         sys.stdout.flush()
         (tmp / f"mem-{n}.duckdb").unlink(missing_ok=True)
     if len(results) > 1:
