@@ -42,7 +42,7 @@ def coded_texts(store_path: Path) -> dict[str, tuple[Any, list[Any]]]:
 
     out: dict[str, tuple[Any, list[Any]]] = {}
     with Store(store_path, read_only=True) as store:
-        arts = [a for a in store.iter_articles()]
+        arts = list(store.iter_articles())
         events = store.events_for_articles([a.id for a in arts])
         for a in arts:
             out.setdefault(a.text, (a, events[a.id]))
@@ -56,6 +56,11 @@ def main() -> None:
                     help="a store with one round of the corpus coded (else coded now)")
     ap.add_argument("--data", type=Path, default=None)
     args = ap.parse_args()
+    if args.coded is not None and not args.coded.is_file():
+        ap.error(f"--coded {args.coded}: no such store (make one with `detente ingest "
+                 "CORPUS --db FILE` over at least one round of bench/corpus.py)")
+    if args.articles < 1:
+        ap.error("--articles must be at least 1")
     import psutil
 
     from detente import api

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from detente import store as store_mod
+from detente.errors import StoreError
 from detente.records import Article, CodedArticle
 from detente.store import Store
 
@@ -44,3 +46,30 @@ def test_lean_checkpoint_writes_the_wal_and_restores_the_limit(
     with Store(db, read_only=True) as s:
         assert s.counts()["articles"] == 150
         s.lean_checkpoint()  # read-only: nothing to do, no error
+
+
+class _FailingCheckpoint:
+    """A connection whose CHECKPOINT fails as a full disk makes it fail."""
+
+    def __init__(self, con: object) -> None:
+        self._con = con
+
+    def execute(self, sql: str, *args: object) -> object:
+        if sql == "CHECKPOINT":
+            raise duckdb.IOException("IO Error: No space left on device")
+        return self._con.execute(sql, *args)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self._con.close()  # type: ignore[attr-defined]
+
+
+def test_lean_checkpoint_failure_is_a_store_error_and_loses_no_batch(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with Store(db) as s:
+        s.write(_batch(0))
+        s.con = _FailingCheckpoint(s.con)  # type: ignore[assignment]
+        with pytest.raises(StoreError, match="checkpointing .* failed") as info:
+            s.lean_checkpoint()
+        assert "write-ahead log" in (info.value.hint or "")
+    with Store(db, read_only=True) as s:
+        assert s.counts()["articles"] == 50

@@ -307,12 +307,12 @@ class ArticleIndex:
     def add(self, article_id: str, bhash: str, sig: np.ndarray | None,
             canonical: str | None = None) -> None:
         first = self._bodies.setdefault(bhash, article_id)
-        if first != article_id and article_id not in self._row:
-            row = self._row.get(first)
-            if row is not None or sig is None:  # an exact copy: the first's row stands for it
-                if row is not None and article_id > self._tie.get(row, first):
-                    self._tie[row] = article_id
-                return
+        row = self._row.get(first)
+        if (first != article_id and article_id not in self._row
+                and (row is not None or sig is None)):  # an exact copy: first's row stands
+            if row is not None and article_id > self._tie.get(row, first):
+                self._tie[row] = article_id
+            return
         if canonical and canonical != article_id:
             self._canonical[article_id] = canonical
         else:

@@ -443,6 +443,8 @@ class Store:
     """
 
     _borrowed: bool = False
+    _lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    """Seconds this store waited, and a reopening waits, for the file's lock."""
     touched: set[str] | None = None
     """When a set, :meth:`write` adds to it the tags of what each committed batch
     changed (``*``; ``a:CODE``, ``r:CODE``, ``t:TYPE`` and ``d:ACTOR>RECIPIENT`` of its new
@@ -465,9 +467,8 @@ class Store:
         if not read_only and self.path.parent and not self.path.parent.exists():
             raise StoreError(f"directory {self.path.parent} does not exist",
                              hint="create the directory or choose another --db")
-        self.con = _connect(self.path, read_only=read_only,
-                            timeout=default_lock_timeout() if lock_timeout is None
-                            else lock_timeout)
+        self._lock_timeout = default_lock_timeout() if lock_timeout is None else lock_timeout
+        self.con = _connect(self.path, read_only=read_only, timeout=self._lock_timeout)
         try:
             self._init_schema()
         except BaseException:
@@ -548,15 +549,23 @@ class Store:
         con.execute(f"SET allocator_flush_threshold = '{ALLOCATOR_FLUSH >> 20}MiB'")
         con.execute(f"SET memory_limit = '{-(-limit // 2**20)}MiB'")
         try:
-            con.execute("CHECKPOINT")
-        except (duckdb.OutOfMemoryException, duckdb.FatalException):
-            # DuckDB gives up the database after a failed checkpoint; what was committed
-            # is in its write-ahead log, which a new connection replays
-            con.close()
-            self.con = _connect(self.path, read_only=False, timeout=default_lock_timeout())
-            self.con.execute("CHECKPOINT")
-        else:
-            con.execute("RESET memory_limit")
+            try:
+                con.execute("CHECKPOINT")
+            except (duckdb.OutOfMemoryException, duckdb.FatalException):
+                # DuckDB gives up the database after a failed checkpoint; what was committed
+                # is in its write-ahead log, which a new connection replays
+                con.close()
+                self.con = _connect(self.path, read_only=False, timeout=self._lock_timeout)
+                self.con.execute("CHECKPOINT")
+            else:
+                con.execute("RESET memory_limit")
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"checkpointing {self.path} failed: {exc}", path=str(self.path),
+                hint="the batches committed so far are kept in its write-ahead log "
+                     f"({self.path}.wal), which DuckDB replays when the store is next "
+                     "opened; free disk space if it is full, then rerun the same command "
+                     "(stored articles are skipped)") from exc
 
     def borrow(self) -> Store:
         """This store under another name whose :meth:`close` does nothing (for code that
